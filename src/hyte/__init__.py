@@ -1,0 +1,3 @@
+"""hyte: wellbeing reporting for a Finnish wellbeing services county (hyvinvointialue)."""
+
+__version__ = "0.1.0"

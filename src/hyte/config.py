@@ -1,0 +1,99 @@
+"""The project configuration, ``hyte.yml`` at the project root: county, term, year, data, outputs."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from hyte.errors import HyteError
+from hyte.paths import CONFIG_NAME, project_root
+from hyte.yamlio import describe_validation_error, read_yaml
+
+
+class Outputs(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    cards: str = "municipal_cards"
+    site: str = "_book"
+
+
+class Config(BaseModel):
+    """Validated ``hyte.yml``. Paths are relative to the project root."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    county: str = Field("15", description="Wellbeing services county code (01–21, 90)")
+    council_term: str = Field("2026-2029", description="Council term, 'YYYY-YYYY'")
+    reporting_year: int = Field(2026, ge=2023, le=2100)
+    snapshot: str = Field("demo", description="'demo', a folder under data/snapshots/, or a path")
+    catalog: str = "data/indicators.yml"
+    plan: str | None = Field(None, description="Plan file; default data/plan/<council_term>.yml")
+    hyte_kerroin: str = "data/hyte_kerroin.yml"
+    outputs: Outputs = Outputs()
+    root: Path = Field(default_factory=project_root, exclude=True)
+
+    @field_validator("county", mode="before")
+    @classmethod
+    def _county_code(cls, value: object) -> str:
+        text = str(value).strip()
+        if not text.isdigit() or len(text) > 2:
+            raise ValueError("a county code is 1–2 digits, e.g. 15 for Keski-Suomi")
+        return text.zfill(2)
+
+    @field_validator("council_term")
+    @classmethod
+    def _term(cls, value: str) -> str:
+        match = re.fullmatch(r"(\d{4})-(\d{4})", value.strip())
+        if not match or int(match[2]) - int(match[1]) != 3:
+            raise ValueError("a council term is four years written 'YYYY-YYYY', e.g. 2026-2029")
+        return value.strip()
+
+    @property
+    def term_years(self) -> tuple[int, int]:
+        start, end = self.council_term.split("-")
+        return int(start), int(end)
+
+    def path(self, relative: str | Path) -> Path:
+        """A configured path resolved against the project root."""
+        candidate = Path(relative)
+        return candidate if candidate.is_absolute() else self.root / candidate
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.path(self.catalog)
+
+    @property
+    def plan_path(self) -> Path:
+        return self.path(self.plan or f"data/plan/{self.council_term}.yml")
+
+    @property
+    def hyte_kerroin_path(self) -> Path:
+        return self.path(self.hyte_kerroin)
+
+    @property
+    def cards_dir(self) -> Path:
+        return self.path(self.outputs.cards)
+
+    @property
+    def snapshot_path(self) -> Path:
+        """The snapshot folder the configuration names."""
+        from hyte.snapshot import resolve_snapshot_path
+
+        return resolve_snapshot_path(self.snapshot, self.root)
+
+
+def load_config(path: Path | None = None, root: Path | None = None) -> Config:
+    """Read and validate ``hyte.yml``; defaults apply when the file does not exist."""
+    root = Path(root) if root else project_root()
+    path = Path(path) if path else root / CONFIG_NAME
+    raw = read_yaml(path) if path.is_file() else {}
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise HyteError(f"{path}: expected 'key: value' settings, found {type(raw).__name__}.")
+    try:
+        return Config(**raw, root=root)
+    except ValidationError as exc:
+        raise HyteError(describe_validation_error(exc, path)) from None
