@@ -71,6 +71,295 @@ def doctor(config: ConfigOption = None) -> None:
 # --- commands added per module below; keep each a thin wrapper --------------------------------
 
 
+SnapshotOption = Annotated[
+    Optional[str],
+    typer.Option("--snapshot", "-s", help="Snapshot to use instead of hyte.yml's (id or folder)"),
+]
+
+
+@app.command("plan-check")
+@clear_errors
+def plan_check(config: ConfigOption = None) -> None:
+    """Validate the wellbeing plan (data/plan/<term>.yml) and its EVA (eva.yml); print a summary."""
+    from hyte.catalog import load_catalog
+    from hyte.plan import eva_path, eva_problems, plan_problems
+    from hyte.plan_report import check_summary_lines
+    from hyte.regions import load_regions
+
+    settings = _config(config)
+    catalog = load_catalog(settings.catalog_path)
+    regions = load_regions(settings.root / "data" / "reference")
+    plan, problems = plan_problems(settings.plan_path, catalog, regions)
+    eva = None
+    if eva_path(settings.plan_path).is_file():
+        eva, eva_issues = eva_problems(eva_path(settings.plan_path), plan)
+        problems += eva_issues
+    for problem in problems:
+        console.print(f"[bold red]error:[/] {problem}", highlight=False, soft_wrap=True)
+    if problems:
+        raise typer.Exit(2)
+    for line in check_summary_lines(plan, eva):
+        typer.echo(line)
+    if eva is None:
+        typer.echo(f"  note: no EVA file at {eva_path(settings.plan_path)}")
+
+
+@app.command("plan-status")
+@clear_errors
+def plan_status(
+    snapshot: SnapshotOption = None,
+    markdown: Annotated[Optional[Path], typer.Option(
+        "--markdown", help="Also write the one-page monitoring table (Markdown) here")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """The plan's follow-up: each indicator's baseline, latest value, target and status."""
+    from rich.console import Console as StdoutConsole
+
+    from hyte.context import load_context
+    from hyte.plan import follow_up, plan_from_context
+    from hyte.plan_report import monitoring_markdown, status_counts_text, status_rich_table
+    from hyte.snapshot import write_text_atomic
+
+    ctx = load_context(_config(config), snapshot=snapshot)
+    result = follow_up(plan_from_context(ctx), ctx.table)
+    StdoutConsole(soft_wrap=True).print(status_rich_table(result))
+    typer.echo(f"{status_counts_text(result)} Aineisto: {ctx.snapshot.label()}.")
+    if markdown:
+        write_text_atomic(markdown, monitoring_markdown(result, data_label=ctx.snapshot.label(),
+                                                        heading_level=1))
+        typer.echo(f"Monitoring table written to {markdown}")
+
+
+@app.command("plan-baselines")
+@clear_errors
+def plan_baselines(
+    snapshot: SnapshotOption = None,
+    write: Annotated[bool, typer.Option(
+        "--write", help="Write the snapshot's values into the plan file")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Compare the plan's baselines with the county's values in a snapshot; --write updates them."""
+    from rich.console import Console as StdoutConsole
+
+    from hyte.context import load_context
+    from hyte.plan import baseline_updates, plan_from_context, write_baselines
+    from hyte.plan_report import baselines_rich_table
+
+    ctx = load_context(_config(config), snapshot=snapshot)
+    plan = plan_from_context(ctx)
+    updates = baseline_updates(plan, ctx.table)
+    StdoutConsole(soft_wrap=True).print(baselines_rich_table(plan, updates))
+    changes = sum(u.changed for u in updates)
+    missing = sum(u.new_value is None for u in updates)
+    typer.echo(f"{changes} baseline(s) differ from snapshot '{ctx.snapshot.id}'; "
+               f"{missing} without data.")
+    if ctx.snapshot.synthetic:
+        typer.echo("Note: this snapshot is synthetic demo data; real baselines need a Sotkanet "
+                   "snapshot.")
+    if write and changes:
+        typer.echo(f"{write_baselines(plan, updates)} baseline(s) written to {plan.source}")
+    elif changes:
+        typer.echo("Run with --write to update the plan file.")
+
+
+ProfileOption = Annotated[Optional[str], typer.Option(
+    "--profile", "-p", help="Book profile: laaja (default, the comprehensive report and plan) or "
+                            "vuosiraportti (the annual report to the regional council)")]
+ToOption = Annotated[Optional[str], typer.Option(
+    "--to", help="html, typst (the PDF) or all (default)")]
+
+
+def _print_render(result) -> None:
+    from rich.markup import escape
+
+    for warning in result.warnings:
+        console.print(f"[yellow]{escape(warning)}[/]", highlight=False, soft_wrap=True)
+    if result.rendered:
+        typer.echo(result.message)
+        for path in result.outputs:
+            typer.echo(f"  {path}")
+    else:
+        typer.echo(f"Book files are ready (profile '{result.profile}', {result.cards} municipal cards).")
+        console.print(f"[yellow]{escape(result.message)}[/]", highlight=False, soft_wrap=True)
+
+
+@app.command()
+@clear_errors
+def render(profile: ProfileOption = None, to: ToOption = None, config: ConfigOption = None) -> None:
+    """Render the book with Quarto (HTML site and typst PDF); the cards are not remade."""
+    from hyte.render import render as render_book
+
+    result = render_book(_config(config), profile, to)
+    _print_render(result)
+    raise typer.Exit(0 if result.rendered else 1)
+
+
+@app.command()
+@clear_errors
+def build(
+    profile: ProfileOption = None,
+    to: ToOption = None,
+    workers: Annotated[Optional[int], typer.Option(
+        "--workers", "-w", help="Parallel workers for the cards (default: CPU cores)")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Remake every card")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Make the municipal cards, then render the book (HTML and PDF). Without Quarto: everything up to
+    the render, then how to install Quarto (exit 0 when the cards succeeded)."""
+    from hyte.render import build as build_book
+
+    cards_result, result = build_book(_config(config), profile, to, workers=workers, force=force,
+                                      progress=sys.stderr.isatty())
+    for line in cards_result.summary_lines():
+        if line.startswith("FAILED"):
+            console.print(f"[bold red]FAILED[/]{line[6:]}", highlight=False, soft_wrap=True)
+        else:
+            typer.echo(line)
+    _print_render(result)
+    raise typer.Exit(cards_result.exit_code)
+
+
+@app.command()
+@clear_errors
+def cards(
+    codes: Annotated[Optional[list[str]], typer.Argument(
+        help="Municipality codes, e.g. 179 992 (default: every municipality of the county)")] = None,
+    workers: Annotated[Optional[int], typer.Option(
+        "--workers", "-w", help="Parallel workers, each with its own kernel (default: CPU cores)")] = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Rerun every card, also those whose inputs did not change")] = False,
+    engine: Annotated[str, typer.Option(
+        "--engine", help="warm: reuse a reset kernel per worker; fresh: a new kernel per card")] = "warm",
+    config: ConfigOption = None,
+) -> None:
+    """Run the municipal card notebook for each municipality (only cards whose inputs changed)."""
+    from hyte.batch import run_cards
+
+    result = run_cards(_config(config), codes or None, workers=workers, force=force, engine=engine,
+                       progress=sys.stderr.isatty(), config_path=config)
+    for line in result.summary_lines():
+        if line.startswith("FAILED"):
+            console.print(f"[bold red]FAILED[/]{line[6:]}", highlight=False, soft_wrap=True)
+        else:
+            typer.echo(line)
+    raise typer.Exit(result.exit_code)
+
+
+@app.command()
+@clear_errors
+def demo(
+    seed: Annotated[Optional[int], typer.Option(
+        "--seed", help="Random seed (default: seed in data/demo/generator.yml)")] = None,
+    target: Annotated[Optional[Path], typer.Option(
+        "--target", help="Snapshot folder to write (default: data/demo)")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Regenerate the synthetic demo snapshot (invented data in Sotkanet's format)."""
+    from hyte.catalog import load_catalog
+    from hyte.demo import default_config_path, generate_demo
+    from hyte.paths import data_dir, reference_dir
+    from hyte.regions import load_regions
+
+    settings = _config(config)
+    snapshot = generate_demo(
+        target or data_dir(settings.root) / "demo", load_catalog(settings.catalog_path),
+        load_regions(reference_dir(settings.root)), default_config_path(settings.root), seed=seed)
+    typer.echo(f"Demo snapshot '{snapshot.id}' (synthetic) written to {snapshot.path}: "
+               f"{snapshot.manifest.get('rows')} rows, {snapshot.manifest.get('indicator_count')} "
+               f"indicators, years {'–'.join(map(str, snapshot.manifest.get('years', [])))}.")
+
+
+@app.command()
+@clear_errors
+def kerroin(
+    kerroin_path: Annotated[Optional[Path], typer.Option(
+        "--kerroin", help="HYTE-kerroin model file (default: hyte_kerroin in hyte.yml)")] = None,
+    county: Annotated[Optional[str], typer.Option(
+        "--county", help="County code, e.g. 15 (default: county in hyte.yml)")] = None,
+    top: Annotated[int, typer.Option("--top", help="How many sensitivity rows to show")] = 3,
+    config: ConfigOption = None,
+) -> None:
+    """HYTE-kerroin: all counties' scores, the county's rank and euros, what moves it most."""
+    from rich.console import Console as RichConsole
+
+    from hyte.context import load_context
+    from hyte.hyte_kerroin import for_context, load_kerroin_config
+    from hyte.hyte_kerroin_report import print_kerroin
+
+    settings = _config(config)
+    if kerroin_path is not None:
+        settings = settings.model_copy(update={"hyte_kerroin": str(kerroin_path)})
+    load_kerroin_config(settings.hyte_kerroin_path)  # a bad model file fails before any data is read
+    print_kerroin(for_context(load_context(settings, county=county)), RichConsole(), top=top)
+
+
+def _print_snapshot_result(snapshot, report) -> None:
+    """The load report, then how to use the new snapshot."""
+    for line in report.lines():
+        typer.echo(f"  {line}")
+    typer.echo(f"Snapshot '{snapshot.id}' ready in {snapshot.path} "
+               f"({snapshot.manifest.get('rows')} rows, {snapshot.manifest.get('indicator_count')} "
+               "indicator(s)).")
+    typer.echo(f"To use it, set `snapshot: {snapshot.id}` in hyte.yml.")
+
+
+@app.command()
+@clear_errors
+def fetch(
+    years: Annotated[Optional[str], typer.Option(
+        "--years", help="Years, e.g. 2010-2025 or 2019,2023 (default: 2010 to this year)")] = None,
+    indicator: Annotated[Optional[list[int]], typer.Option(
+        "--indicator", "-i",
+        help="Sotkanet indicator id; repeat for more (default: the catalog)")] = None,
+    snapshot_id: Annotated[Optional[str], typer.Option(
+        "--snapshot-id",
+        help="Folder name under data/snapshots/ (default: sotkanet-YYYY-MM-DD)")] = None,
+    base_url: Annotated[Optional[str], typer.Option(
+        "--base-url",
+        help="Sotkanet REST base URL (default: https://sotkanet.fi/rest/1.1)")] = None,
+    resume: Annotated[bool, typer.Option(
+        "--resume/--restart",
+        help="Reuse responses saved by an interrupted fetch, or start over")] = True,
+    config: ConfigOption = None,
+) -> None:
+    """Download indicator data from THL Sotkanet into a new snapshot."""
+    from datetime import date
+
+    from hyte.catalog import load_catalog
+    from hyte.fetch import fetch_snapshot, parse_years
+    from hyte.sotkanet import DEFAULT_BASE_URL, SotkanetClient
+
+    settings = _config(config)
+    catalog = None if indicator else load_catalog(settings.catalog_path)
+    client = SotkanetClient(base_url or DEFAULT_BASE_URL)
+    snapshot, report = fetch_snapshot(
+        client, catalog, years=parse_years(years or f"2010-{date.today().year}"),
+        snapshot_id=snapshot_id, root=settings.root, indicators=indicator, resume=resume,
+        progress=sys.stderr.isatty())
+    _print_snapshot_result(snapshot, report)
+
+
+@app.command("import")
+@clear_errors
+def import_(
+    files: Annotated[list[Path], typer.Argument(
+        help="Sotkanet /json or /csv responses saved by hand (a /regions response may be added)")],
+    indicator: Annotated[Optional[int], typer.Option(
+        "--indicator", "-i", help="Sotkanet id for files without an indicator column")] = None,
+    snapshot_id: Annotated[Optional[str], typer.Option(
+        "--snapshot-id",
+        help="Folder name under data/snapshots/ (default: import-YYYY-MM-DD)")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Build a snapshot from Sotkanet data files saved by hand."""
+    from hyte.importer import import_files
+
+    settings = _config(config)
+    snapshot, report = import_files(files, snapshot_id=snapshot_id, root=settings.root,
+                                    indicator=indicator)
+    _print_snapshot_result(snapshot, report)
+
+
 def main() -> None:  # pragma: no cover - console entry point alias
     app()
 
