@@ -184,8 +184,8 @@ def load_catalog(path: Path) -> Catalog:
     except ValidationError as exc:
         raise HyteError(describe_validation_error(exc, path)) from None
     seen: set[int] = set()
-    for indicator in indicators:
-        name = f"indicator id {indicator.id}"
+    for position, indicator in enumerate(indicators, start=1):
+        name = f"indicator #{position} (id {indicator.id})"
         if indicator.id in seen:
             raise HyteError(f"{path}: {name}: duplicate id; each indicator may appear once.")
         seen.add(indicator.id)
