@@ -125,20 +125,8 @@ def _cells(values: Sequence[object]) -> list[Raw]:
 
 
 def _join(names: Sequence[str], limit: int | None = NAMES_IN_SENTENCE) -> str:
-    """'A', 'A ja B', 'A, B ja C'; with more than ``limit`` names: 'A, B, ... ja 4 muuta'.
-    Names containing commas are separated by semicolons."""
-    names = [str(n) for n in names]
-    if not names:
-        return ""
-    rest = 0
-    if limit is not None and len(names) > limit + 1:
-        names, rest = names[:limit], len(names) - limit
-    separator = "; " if any("," in n for n in names) else ", "
-    if rest:
-        return separator.join(names) + f" ja {rest} muuta"
-    if len(names) == 1:
-        return names[0]
-    return separator.join(names[:-1]) + " ja " + names[-1]
+    """Finnish list of names, at most ``limit`` named (see hyte.fmt.join_names)."""
+    return fmt.join_names(names, limit)
 
 
 def _indicators(count: int, case: str = "inessive") -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import date, datetime
 
 NBSP = "\u00a0"  # between thousands and before units, so they never wrap apart
@@ -75,3 +76,20 @@ def axis_formatter(decimals: int = 0):
     from matplotlib.ticker import FuncFormatter
 
     return FuncFormatter(lambda x, _pos: number(x, decimals))
+
+
+def join_names(names: Sequence[str], limit: int | None = None) -> str:
+    """['A'] -> 'A'; ['A', 'B', 'C'] -> 'A, B ja C'. Items that contain commas are separated by
+    semicolons ('A, x; B ja C'). With ``limit`` at most that many are named: 'A, B ja 3 muuta'."""
+    names = [str(n) for n in names]
+    if not names:
+        return ""
+    rest = 0
+    if limit is not None and len(names) > limit + 1:
+        names, rest = names[:limit], len(names) - limit
+    separator = "; " if any("," in n for n in names) else ", "
+    if rest:
+        return separator.join(names) + f" ja {rest} muuta"
+    if len(names) == 1:
+        return names[0]
+    return separator.join(names[:-1]) + " ja " + names[-1]

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from hyte import fmt, stats
+from hyte.fmt import join_names
 from hyte.catalog import CIMethod, Indicator, Polarity
 from hyte.markup import escape_html, escape_markdown, markdown_table
 from hyte.summary import indicator_summary, label
@@ -183,23 +184,6 @@ def typst_finnish_labels() -> str:
 
 
 # --- Finnish text helpers -------------------------------------------------------------------------------
-
-def join_names(names: Sequence[str], limit: int | None = None) -> str:
-    """['A'] -> 'A'; ['A', 'B', 'C'] -> 'A, B ja C'. Items that contain commas are separated by
-    semicolons ('A, x; B ja C'). With ``limit`` at most that many are named: 'A, B ja 3 muuta'."""
-    names = [str(n) for n in names]
-    if not names:
-        return ""
-    rest = 0
-    if limit is not None and len(names) > limit + 1:
-        names, rest = names[:limit], len(names) - limit
-    separator = "; " if any("," in n for n in names) else ", "
-    if rest:
-        return separator.join(names) + f" ja {rest} muuta"
-    if len(names) == 1:
-        return names[0]
-    return separator.join(names[:-1]) + " ja " + names[-1]
-
 
 def _value(value: float, decimals: int, unit: str) -> str:
     return fmt.with_unit(value, decimals, unit)
