@@ -340,3 +340,24 @@ def test_card_with_only_some_indicators_says_what_is_missing(partial_snapshot, t
     assert sorted(written["indicator"]) == [181, 683, 1514]
     assert set(written["municipality_code"]) == {435}
     assert kortti.spine().data == spine  # a rerun of a cell redraws the same figure
+
+
+def test_card_shows_the_municipality_agreed_plan_goals():
+    """Issue 5: each card shows the municipality's agreed goals and measures from the plan."""
+    from hyte import card
+    from hyte.plan import plan_from_context
+
+    kortti = card.open_card("435")
+    text = kortti.plan().data
+    plan = plan_from_context(kortti.ctx)
+    agreed = plan.agreements_for("435")
+    assert agreed, "the demo plan has agreements for every Keski-Suomi municipality"
+    for agreement in agreed:
+        for goal in agreement.goals:
+            assert f"Tavoite {goal}" in text
+        for measure in agreement.measures:
+            assert f"**{measure}**" in text
+    other = plan.agreements_for("179")
+    only_elsewhere = {g for a in other for g in a.goals} - {g for a in agreed for g in a.goals}
+    for goal in only_elsewhere:
+        assert f"Tavoite {goal}:" not in text

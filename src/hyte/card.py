@@ -759,6 +759,21 @@ class Card:
         note_text = ("\n" + _md(" ".join(notes)) + "\n") if notes else ""
         return _markdown(text + table + note_text)
 
+    def plan(self):
+        """The municipality's agreed goals and measures of the county's wellbeing plan, with the
+        municipality's values of their follow-up indicators (from data/plan/<term>.yml)."""
+        from hyte.plan import load_plan
+        from hyte.plan_report import municipality_markdown
+
+        path = self.ctx.config.plan_path
+        if not path.is_file():
+            return _markdown(f"Hyvinvointisuunnitelmaa ei ole vielä kirjattu ({_md(path.name)}).\n")
+        plan = load_plan(path, self.ctx.catalog, self.ctx.regions)
+        if plan.county != self.county.code:
+            return _markdown("Hyvinvointisuunnitelma koskee toista hyvinvointialuetta; kunnan "
+                             "sitoumuksia ei näytetä.\n")
+        return _markdown(municipality_markdown(plan, self.ctx.table, self.code))
+
     def _five_year_change(self, indicator: Indicator, year: int) -> str:
         table = self.ctx.table
         rows = table[(table["indicator"] == indicator.id)
