@@ -785,15 +785,7 @@ def status_rich_table(followup: FollowUp):
         title=f"{followup.plan.title}: seuranta ({followup.region_name})", title_justify="left"
     )
     for header, justify in zip(
-        [
-            "Osatavoite",
-            "Indikaattori",
-            "Lähtötaso",
-            "Viimeisin",
-            "Tavoitetaso",
-            "Edistyminen",
-            "Tila",
-        ],
+        _FOLLOWUP_HEADERS,
         ["left", "left", "right", "right", "right", "right", "left"],
     ):
         table.add_column(header, justify=justify)
