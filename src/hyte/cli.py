@@ -94,6 +94,13 @@ def plan_check(config: ConfigOption = None) -> None:
     if eva_path(settings.plan_path).is_file():
         eva, eva_issues = eva_problems(eva_path(settings.plan_path), plan)
         problems += eva_issues
+    progress_files = []
+    if plan is not None:
+        from hyte.progress import progress_dir, progress_problems
+
+        progress_files = sorted(progress_dir(settings.plan_path).glob("*.yml"))
+        for path in progress_files:
+            problems += progress_problems(path, plan)[1]
     for problem in problems:
         console.print(f"[bold red]error:[/] {problem}", highlight=False, soft_wrap=True)
     if problems:
@@ -102,6 +109,8 @@ def plan_check(config: ConfigOption = None) -> None:
         typer.echo(line)
     if eva is None:
         typer.echo(f"  note: no EVA file at {eva_path(settings.plan_path)}")
+    for path in progress_files:
+        typer.echo(f"Progress OK: {path}")
 
 
 @app.command("plan-status")
@@ -160,6 +169,57 @@ def plan_baselines(
         typer.echo(f"{write_baselines(plan, updates)} baseline(s) written to {plan.source}")
     elif changes:
         typer.echo("Run with --write to update the plan file.")
+
+
+@app.command("plan-form")
+@clear_errors
+def plan_form(
+    year: Annotated[int, typer.Option("--year", help="Year to report on, e.g. 2026")],
+    output: Annotated[Path, typer.Option(
+        "--output", "-o", help="Folder for the workbooks (one per responsible party)")],
+    config: ConfigOption = None,
+) -> None:
+    """Excel workbooks for the measures' progress: one per responsible party, measures pre-filled."""
+    from hyte.catalog import load_catalog
+    from hyte.plan import load_plan
+    from hyte.plan_forms import write_forms
+    from hyte.regions import load_regions
+
+    settings = _config(config)
+    plan = load_plan(settings.plan_path, load_catalog(settings.catalog_path),
+                     load_regions(settings.root / "data" / "reference"))
+    paths = write_forms(plan, year, output)
+    typer.echo(f"{len(paths)} workbook(s) for {year} written to {output}:")
+    for path in paths:
+        typer.echo(f"  {path.name}")
+    typer.echo("Send each to its responsible party; read the filled ones back with "
+               "`hyte plan-progress FILE.xlsx ...`.")
+
+
+@app.command("plan-progress")
+@clear_errors
+def plan_progress(
+    files: Annotated[list[Path], typer.Argument(help="Filled workbooks made by `hyte plan-form`")],
+    year: Annotated[Optional[int], typer.Option(
+        "--year", help="Refuse workbooks of any other year")] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Check and show the changes, write nothing")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Read filled progress workbooks into data/plan/seuranta/<year>.yml (all or nothing)."""
+    from hyte.catalog import load_catalog
+    from hyte.plan import load_plan
+    from hyte.plan_forms import import_forms
+    from hyte.regions import load_regions
+
+    settings = _config(config)
+    plan = load_plan(settings.plan_path, load_catalog(settings.catalog_path),
+                     load_regions(settings.root / "data" / "reference"))
+    result = import_forms(plan, files, year=year, dry_run=dry_run)
+    for line in result.lines():
+        typer.echo(line)
+    if dry_run:
+        typer.echo("Dry run: nothing was written.")
 
 
 ProfileOption = Annotated[Optional[str], typer.Option(
