@@ -774,6 +774,22 @@ class Card:
                              "sitoumuksia ei näytetä.\n")
         return _markdown(municipality_markdown(plan, self.ctx.table, self.code))
 
+    def measure_progress(self):
+        """The status in the reporting year of the plan's measures the municipality agreed to
+        (from data/plan/seuranta/<year>.yml)."""
+        from hyte.plan import load_plan
+        from hyte.progress import load_year
+        from hyte.progress_report import municipality_progress_markdown
+
+        path = self.ctx.config.plan_path
+        if not path.is_file():
+            return _markdown("Hyvinvointisuunnitelmaa ei ole vielä kirjattu.\n")
+        plan = load_plan(path, self.ctx.catalog, self.ctx.regions)
+        if plan.county != self.county.code:
+            return _markdown("Hyvinvointisuunnitelma koskee toista hyvinvointialuetta.\n")
+        year = self.ctx.config.reporting_year
+        return _markdown(municipality_progress_markdown(plan, load_year(plan, year), year, self.code))
+
     def _five_year_change(self, indicator: Indicator, year: int) -> str:
         table = self.ctx.table
         rows = table[(table["indicator"] == indicator.id)
