@@ -105,8 +105,11 @@ def plan_check(config: ConfigOption = None) -> None:
         console.print(f"[bold red]error:[/] {problem}", highlight=False, soft_wrap=True)
     if problems:
         raise typer.Exit(2)
+    from hyte.partners_report import partner_summary_line
+
     for line in check_summary_lines(plan, eva):
         typer.echo(line)
+    typer.echo(partner_summary_line(plan))
     if eva is None:
         typer.echo(f"  note: no EVA file at {eva_path(settings.plan_path)}")
     for path in progress_files:

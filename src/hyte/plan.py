@@ -99,6 +99,7 @@ class PartyType(str, Enum):
     municipality = "municipality"
     ngo = "ngo"
     parish = "parish"
+    service_provider = "service_provider"
     other = "other"
 
     @property
@@ -111,6 +112,7 @@ _PARTY_LABELS = {
     PartyType.municipality: "kunta",
     PartyType.ngo: "järjestö",
     PartyType.parish: "seurakunta",
+    PartyType.service_provider: "palveluntuottaja",
     PartyType.other: "muu",
 }
 
@@ -400,6 +402,29 @@ class Agreement(_Model):
         return self
 
 
+class PartnerAgreement(_Model):
+    """What another partner (an NGO, a parish, a service provider or another actor) committed to in
+    one year's hyte-negotiations; municipalities' agreements are under ``agreements``."""
+
+    year: Year
+    partner: Party
+    goals: list[Id] = Field(default_factory=list)
+    measures: list[Id] = Field(default_factory=list)
+    negotiated: str | None = Field(None, description="Date or month of the negotiation, free text")
+    notes: str | None = None
+
+    @model_validator(mode="after")
+    def _content(self) -> PartnerAgreement:
+        if not self.goals and not self.measures:
+            raise ValueError("an agreement names at least one goal or measure id")
+        if self.partner.type is PartyType.municipality:
+            raise ValueError(
+                "a municipality's agreement belongs under 'agreements' (year, municipality, goals, "
+                "measures), not 'partner_agreements'"
+            )
+        return self
+
+
 class Plan(_Model):
     """The whole plan: focus areas and the municipal agreements."""
 
@@ -413,6 +438,7 @@ class Plan(_Model):
     preparation: str | None = Field(None, description="How and with whom the plan was prepared")
     focus_areas: list[FocusArea] = Field(min_length=1)
     agreements: list[Agreement] = Field(default_factory=list)
+    partner_agreements: list[PartnerAgreement] = Field(default_factory=list)
 
     _source: Path | None = PrivateAttr(None)
     _catalog: Catalog | None = PrivateAttr(None)
@@ -552,6 +578,10 @@ def _locate(raw: Any, loc: tuple) -> tuple[str, str]:
                 fields = []
             elif isinstance(item, dict) and parent_key == "agreements":
                 entry = f"agreement {item.get('year', '?')}/{item.get('municipality', '?')}"
+                fields = []
+            elif isinstance(item, dict) and parent_key == "partner_agreements":
+                partner = item.get("partner") if isinstance(item.get("partner"), dict) else {}
+                entry = f"partner agreement {item.get('year', '?')}/{partner.get('name', '?')}"
                 fields = []
             elif isinstance(item, dict) and parent_key == "impacts":
                 entry = f"impact {item['kind']}" if "kind" in item else f"impact #{part + 1}"
@@ -764,6 +794,29 @@ def check_plan(plan: Plan, path: Path, catalog: Catalog, regions: Regions) -> li
                     f"ids ({', '.join(sorted(goal_ids))})",
                 )
         for measure_id in agreement.measures:
+            if measure_id not in measure_ids:
+                problem(entry, f"field 'measures': unknown measure id '{measure_id}'")
+    partner_keys: set[tuple[int, str, str]] = set()
+    for partner_agreement in plan.partner_agreements:
+        partner = partner_agreement.partner
+        entry = f"partner agreement {partner_agreement.year}/{partner.label()}"
+        key = (partner_agreement.year, partner.type.value, partner.label())
+        if key in partner_keys:
+            problem(entry, "duplicate agreement: one entry per partner and year; merge them")
+        partner_keys.add(key)
+        if not start <= partner_agreement.year <= end:
+            problem(
+                entry,
+                f"field 'year': {partner_agreement.year} is outside the council term {plan.term}",
+            )
+        for goal_id in partner_agreement.goals:
+            if goal_id not in goal_ids:
+                problem(
+                    entry,
+                    f"field 'goals': unknown goal id '{goal_id}'; use one of the plan's goal "
+                    f"ids ({', '.join(sorted(goal_ids))})",
+                )
+        for measure_id in partner_agreement.measures:
             if measure_id not in measure_ids:
                 problem(entry, f"field 'measures': unknown measure id '{measure_id}'")
     return problems
