@@ -412,15 +412,40 @@ def import_(
     snapshot_id: Annotated[Optional[str], typer.Option(
         "--snapshot-id",
         help="Folder name under data/snapshots/ (default: import-YYYY-MM-DD)")] = None,
+    local: Annotated[bool, typer.Option(
+        "--local", help="The files are indicator values from outside Sotkanet (hyte's local CSV "
+                        "format, see docs/local_indicators.md); they go to data/local/values.csv")] = False,
     config: ConfigOption = None,
 ) -> None:
-    """Build a snapshot from Sotkanet data files saved by hand."""
+    """Build a snapshot from Sotkanet data files saved by hand (or, with --local, import values from
+    outside Sotkanet beside the Sotkanet rows)."""
     from hyte.importer import import_files
 
     settings = _config(config)
+    if local:
+        _import_local(files, settings)
+        return
     snapshot, report = import_files(files, snapshot_id=snapshot_id, root=settings.root,
                                     indicator=indicator)
     _print_snapshot_result(snapshot, report)
+
+
+def _import_local(files: list[Path], settings) -> None:
+    """`hyte import --local`: every file is checked first; any bad row refuses them all."""
+    from hyte.catalog import load_catalog
+    from hyte.context import _with_local_catalog
+    from hyte.errors import HyteError as _Error
+    from hyte.local import import_local, read_local_csv
+    from hyte.regions import load_regions
+
+    catalog = _with_local_catalog(load_catalog(settings.catalog_path), settings.root)
+    regions = load_regions(settings.root / "data" / "reference")
+    problems = [p for path in files for p in read_local_csv(path, catalog, regions)[1]]
+    if problems:
+        raise _Error(f"{len(problems)} problem(s); nothing was imported:\n" + "\n".join(problems))
+    for path in files:
+        for line in import_local(path, settings.root, catalog, regions).lines():
+            typer.echo(line)
 
 
 def main() -> None:  # pragma: no cover - console entry point alias

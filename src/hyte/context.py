@@ -25,7 +25,18 @@ class Context:
 
     @cached_property
     def table(self) -> pd.DataFrame:
-        return self.snapshot.table()
+        """The snapshot's rows, with the values imported from outside Sotkanet (hyte.local) beside
+        them (where both have a value for the same key, the snapshot's is kept)."""
+        from hyte.local import combine, tidy_local
+
+        return combine(self.snapshot.table(), tidy_local(self.local_values, self.catalog, self.regions))
+
+    @cached_property
+    def local_values(self) -> pd.DataFrame:
+        """The values imported with `hyte import --local`, with their provenance (hyte.local)."""
+        from hyte.local import read_values
+
+        return read_values(self.config.root)
 
     @property
     def county(self) -> County:
@@ -71,7 +82,15 @@ def load_context(
         _CACHE[key] = Context(
             config=config,
             snapshot=open_snapshot(config.snapshot_path),
-            catalog=load_catalog(config.catalog_path),
+            catalog=_with_local_catalog(load_catalog(config.catalog_path), config.root),
             regions=regions,
         )
     return _CACHE[key]
+
+
+def _with_local_catalog(catalog: Catalog, root: Path) -> Catalog:
+    """The catalog with the entries of ``data/local/indicators.yml`` when that file exists."""
+    from hyte.local import load_local_catalog, local_dir, with_local
+
+    path = local_dir(root) / "indicators.yml"
+    return with_local(catalog, load_local_catalog(path, catalog)) if path.is_file() else catalog

@@ -115,6 +115,16 @@ class KerroinIndicator(BaseModel):
     source: list[str] = Field(default_factory=list)
     assumption_fi: str | None = None
 
+    @field_validator("indicator", mode="before")
+    @classmethod
+    def _local_code(cls, value: Any) -> Any:
+        """A local code (e.g. L01, an indicator from outside Sotkanet) becomes its integer id."""
+        if isinstance(value, str) and value.strip() and not value.strip().isdigit():
+            from hyte.local import local_id
+
+            return local_id(value.strip())
+        return value
+
     @property
     def higher_is_better(self) -> bool:
         return self.direction is Direction.higher_is_better
@@ -294,7 +304,9 @@ def _check_references(config: KerroinConfig, path: Path, catalog) -> None:
                 raise HyteError(f"{path}: {name}: field 'target_change_pct': the 'target' method needs "
                                 "a change in the good direction (e.g. −5 when lower is better).")
         if catalog is not None and entry.indicator is not None and entry.indicator not in catalog:
-            raise HyteError(f"{path}: {name}: field 'indicator': Sotkanet id {entry.indicator} is not in "
+            from hyte.local import shown_id
+
+            raise HyteError(f"{path}: {name}: field 'indicator': id {shown_id(entry.indicator)} is not in "
                             f"the catalog {catalog.source or 'data/indicators.yml'}; add it there or "
                             "set null (reported as missing).")
     if catalog is not None and config.residents_indicator.value not in catalog:

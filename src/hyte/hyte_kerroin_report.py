@@ -16,6 +16,7 @@ from matplotlib.patches import Patch
 
 from hyte import fmt
 from hyte.hyte_kerroin import OUTCOME, PROCESS, ROLE_FI, KerroinConfig, KerroinResult, KerroinRun
+from hyte.local import shown_id
 
 # Okabe & Ito (2008), "Color Universal Design".
 OKABE_ITO = {
@@ -234,7 +235,7 @@ def decomposition_table(result: KerroinResult) -> str:
         weight = result.weights.loc[code, entry.key]
         points = result.contributions.loc[code, entry.key]
         label = entry.name_fi + (" (korvaava mittari)" if entry.proxy else "")
-        sotkanet = str(entry.indicator) if entry.indicator is not None else "ei tiedossa"
+        sotkanet = shown_id(entry.indicator) if entry.indicator is not None else "ei tiedossa"
         period = f"{start_year}–{year}" if entry.role == OUTCOME and year else (str(year) if year else "–")
         rows.append([label, ROLE_FI[entry.role], sotkanet, period, _value(value, entry.decimals, entry.unit_fi),
                      change, fmt.number(None if pd.isna(sub) else sub, 2),
@@ -358,7 +359,7 @@ def indicator_assumptions_table(config: KerroinConfig) -> str:
         elif entry.target_change_pct is not None:
             target = fmt.percent(entry.target_change_pct, 1, signed=True)
         rows.append([entry.name_fi, ROLE_FI[entry.role],
-                     (str(entry.indicator) + (" (korvaava)" if entry.proxy else "")) if entry.indicator
+                     (shown_id(entry.indicator) + (" (korvaava)" if entry.proxy else "")) if entry.indicator
                      else "ei tiedossa",
                      "suurempi parempi" if entry.higher_is_better else "pienempi parempi",
                      fmt.number(entry.weight, 1), target, sources or "–", entry.assumption_fi or "–"])
