@@ -851,6 +851,16 @@ class Card:
             lines += ["", f"**Ei kunnan arvoa:** {_md(_join(no_value, 12))}."]
         return _markdown("\n".join(lines) + "\n")
 
+    def local_sources(self):
+        """The source and licence of each indicator from outside Sotkanet on this card ('' if none)."""
+        from hyte.local import LocalIndicator, sources_markdown
+
+        shown = set(self.summary["indicator"]) if not self.summary.empty else set()
+        ids = [i.id for i in self.ctx.catalog if isinstance(i, LocalIndicator)
+               and (i.id in shown or i.hyte_kerroin.value != "none")]
+        text = sources_markdown(self.ctx.catalog, self.ctx.local_values, ids) if ids else ""
+        return _markdown("**Sotkanetin ulkopuoliset indikaattorit:**\n\n" + text if text else "")
+
     def write_data(self):
         """Write the card's numbers as CSV beside the card; returns a line that links to it."""
         from hyte.snapshot import write_text_atomic

@@ -600,7 +600,9 @@ def population_change_sentence(change: dict[str, Any], *, subject: str = "Alueen
 
 def catalog_table(indicators: Sequence[Indicator], catalog) -> str:
     """The indicator definitions (appendix): id, title, unit, polarity, theme, producer, CI method."""
-    rows = [[str(i.id), i.title_fi, i.unit_fi, POLARITY_FI[i.polarity.value], catalog.theme_label(i.theme),
+    from hyte.local import display_id
+
+    rows = [[display_id(i), i.title_fi, i.unit_fi, POLARITY_FI[i.polarity.value], catalog.theme_label(i.theme),
              i.producer, CI_METHOD_FI[i.ci_method.value]] for i in indicators]
     return markdown_table(["Id", "Indikaattori (Sotkanet)", "Yksikkö", "Suunta", "Teema", "Tuottaja",
                            "Luottamusväli"], rows, align="rllllll")
