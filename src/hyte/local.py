@@ -70,7 +70,7 @@ def local_id(code: str) -> int:
     """The integer id of a local code (reversible, see :func:`local_code`):
     900 000 000 + (letters in base 27 × 5 + number of digits) × 10 000 + digits.
 
-    ``L01`` → 900 610 001. A code is 1–3 capital letters and 1–4 digits."""
+    ``L01`` → 900 620 001. A code is 1–3 capital letters and 1–4 digits."""
     match = _CODE.match(str(code).strip())
     if not match:
         raise ValueError(f"a local code is 1–3 capital letters and 1–4 digits, e.g. L01 (got {code!r})")
@@ -81,7 +81,7 @@ def local_id(code: str) -> int:
 
 
 def local_code(indicator_id: int) -> str:
-    """The local code of an id made by :func:`local_id` (``900610001`` → ``L01``)."""
+    """The local code of an id made by :func:`local_id` (``900620001`` → ``L01``)."""
     rest = int(indicator_id) - LOCAL_ID_BASE
     head, digits = divmod(rest, 10_000)
     letters, width = divmod(head, 5)
