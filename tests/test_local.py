@@ -105,10 +105,10 @@ def test_a_csv_with_good_and_bad_rows_is_refused_whole(project, tmp_path):
     assert code == 2
     assert "7 problem(s); nothing was imported:" in output
     expected = [
-        f"{path}: row 2 (line 3): field 'region': unknown county code '77'; a municipality code "
-        "has 3 digits with leading zeros (\"077\")",
-        f"{path}: row 3 (line 4): field 'indicator': 'L09' is not in the catalog; add it to "
-        "data/local/indicators.yml first",
+        (f"{path}: row 2 (line 3): field 'region': unknown county code '77'; a municipality code "
+        "has 3 digits with leading zeros (\"077\")"),
+        (f"{path}: row 3 (line 4): field 'indicator': 'L09' is not in the catalog; add it to "
+        "data/local/indicators.yml first"),
         f"{path}: row 4 (line 5): field 'year': '24' is not a year",
         f"{path}: row 5 (line 6): field 'value': 'noin 95' is not a number",
         f"{path}: row 6 (line 7): field 'value': 195 is not a percentage (0–100) although L03 is in %",

@@ -195,11 +195,11 @@ def _unknown_id(path):
     ("spoil", "expected"),
     [
         ({"TP01": {"Tila": "valmis"}},
-         "sheet 'Toimenpiteet', row 2, column F ('Tila'): unknown status 'valmis'; choose one of: "
-         "toteutunut, käynnissä, viivästynyt, ei aloitettu, luovuttu."),
+         ("sheet 'Toimenpiteet', row 2, column F ('Tila'): unknown status 'valmis'; choose one of: "
+         "toteutunut, käynnissä, viivästynyt, ei aloitettu, luovuttu.")),
         ({"TP01": {"Tila": "käynnissä", "Käytetyt eurot": "35 000 €"}},
-         "sheet 'Toimenpiteet', row 2, column H ('Käytetyt eurot'): '35 000 €' is text; type the "
-         "euros as a plain number"),
+         ("sheet 'Toimenpiteet', row 2, column H ('Käytetyt eurot'): '35 000 €' is text; type the "
+         "euros as a plain number")),
         (_bad_formula,
          "sheet 'Toimenpiteet', row 2, column H ('Käytetyt eurot'): a formula; type the value itself"),
         (_delete_column,

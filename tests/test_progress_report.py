@@ -19,13 +19,13 @@ from hyte.progress_report import (
     municipality_progress_markdown,
     progress_figure,
     progress_markdown,
-    status_groups,
     scheduled,
+    status_groups,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).parent))
-from chapter_runner import run_chapter  # noqa: E402
+from chapter_runner import run_chapter
 
 NOTE = "Ohjaamon tilat <valmiit> vasta *syksyllä*"
 

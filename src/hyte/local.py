@@ -52,8 +52,15 @@ from pydantic import Field, ValidationError, model_validator
 from hyte.catalog import Catalog, CIMethod, Indicator
 from hyte.data import KEY, TIDY_COLUMNS
 from hyte.errors import HyteError
-from hyte.regions import COUNTRY, COUNTRY_CODE, COUNTRY_NAME_FI, COUNTRY_SOTKANET_ID, COUNTY, \
-    MUNICIPALITY, Regions
+from hyte.regions import (
+    COUNTRY,
+    COUNTRY_CODE,
+    COUNTRY_NAME_FI,
+    COUNTRY_SOTKANET_ID,
+    COUNTY,
+    MUNICIPALITY,
+    Regions,
+)
 from hyte.yamlio import describe_validation_error, read_yaml
 
 LOCAL_ID_BASE = 900_000_000
@@ -251,8 +258,8 @@ class LocalImport:
     written: Path | None = None
 
     def lines(self) -> list[str]:
-        out = [f"{self.path}: {len(self.rows)} rows read; {self.added} added, {len(self.changed)} "
-               f"changed, {self.unchanged} unchanged"]
+        out = [(f"{self.path}: {len(self.rows)} rows read; {self.added} added, {len(self.changed)} "
+               f"changed, {self.unchanged} unchanged")]
         out.extend(f"  changed: {c}" for c in self.changed[:20])
         if self.written:
             out.append(f"Local values written to {self.written}")
@@ -279,8 +286,8 @@ def read_local_csv(path: Path, catalog: Catalog, regions: Regions) -> tuple[pd.D
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         return pd.DataFrame(columns=VALUE_COLUMNS), [
-            f"{path}: header: missing column(s) {', '.join(missing)}; the header is "
-            f"{','.join(CSV_COLUMNS)} (count and sex may be left out)."]
+            (f"{path}: header: missing column(s) {', '.join(missing)}; the header is "
+            f"{','.join(CSV_COLUMNS)} (count and sex may be left out).")]
     unknown = [h for h in header if h not in CSV_COLUMNS]
     if unknown:
         return pd.DataFrame(columns=VALUE_COLUMNS), [
@@ -300,21 +307,14 @@ def read_local_csv(path: Path, catalog: Catalog, regions: Regions) -> tuple[pd.D
         raw = dict(zip(header, cells))
         row: dict[str, Any] = {}
         row_problems: list[str] = []
-
-        def check(name: str, func) -> Any:
-            try:
-                return func()
-            except ValueError as exc:
-                row_problems.append(f"{where}: field '{name}': {exc}")
-                return None
-
-        indicator = check("indicator", lambda: _resolve_indicator(raw["indicator"], catalog))
-        region = check("region", lambda: _resolve_region(raw["region"], regions))
-        year = check("year", lambda: _year(raw["year"]))
-        sex = check("sex", lambda: _sex(raw.get("sex", "")))
-        value = check("value", lambda: _number(raw["value"], "value"))
-        count = check("count", lambda: None if not raw.get("count", "").strip()
-                      else _count(raw["count"]))
+        indicator = _check(row_problems, where, "indicator", _resolve_indicator, raw["indicator"],
+                           catalog)
+        region = _check(row_problems, where, "region", _resolve_region, raw["region"], regions)
+        year = _check(row_problems, where, "year", _year, raw["year"])
+        sex = _check(row_problems, where, "sex", _sex, raw.get("sex", ""))
+        value = _check(row_problems, where, "value", _number, raw["value"], "value")
+        count = (_check(row_problems, where, "count", _count, raw["count"])
+                 if raw.get("count", "").strip() else None)
         source = raw["source"].strip()
         licence = raw["licence"].strip()
         if not source:
@@ -341,6 +341,15 @@ def read_local_csv(path: Path, catalog: Catalog, regions: Regions) -> tuple[pd.D
     if not rows and not problems:
         problems.append(f"{path}: no data rows under the header.")
     return pd.DataFrame(rows, columns=VALUE_COLUMNS), problems
+
+
+def _check(problems: list[str], where: str, name: str, func, *args) -> Any:
+    """``func(*args)``; a ValueError becomes a problem line naming the field (and None)."""
+    try:
+        return func(*args)
+    except ValueError as exc:
+        problems.append(f"{where}: field '{name}': {exc}")
+        return None
 
 
 def _year(text: str) -> int:

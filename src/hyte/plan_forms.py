@@ -30,14 +30,14 @@ from hyte.progress import (
     Change,
     Entry,
     YearProgress,
+    dump_progress,
     load_progress,
     merge_entries,
     parse_status,
-    progress_problems,
     party_labels,
     progress_path,
+    progress_problems,
     sort_entries,
-    dump_progress,
 )
 
 FORM_VERSION = 1
@@ -92,24 +92,24 @@ def _instructions(plan: Plan, party: str, year: int, count: int) -> list[str]:
         f"Toimenpiteitä tällä lomakkeella: {count}",
         "",
         "Näin täytät lomakkeen:",
-        f"1. Avaa välilehti '{MEASURES_SHEET}'. Jokainen rivi on yksi toimenpide, jonka vastuutahoihin "
+        (f"1. Avaa välilehti '{MEASURES_SHEET}'. Jokainen rivi on yksi toimenpide, jonka vastuutahoihin "
         "kuulutte. Älä muuta sarakkeita Tunnus ja Toimenpide, älä poista tai nimeä uudelleen "
-        "sarakkeita tai välilehtiä.",
-        f"2. Valitse sarakkeeseen Tila toimenpiteen tilanne vuoden {year} lopussa pudotusvalikosta: "
-        f"{statuses}.",
-        "3. Kirjoita Huomiot-sarakkeeseen lyhyesti, mitä tehtiin; jos toimenpide viivästyi tai siitä "
-        "luovuttiin, kerro miksi.",
-        f"4. Kirjoita Käytetyt eurot -sarakkeeseen vuonna {year} käytetty rahamäärä pelkkänä lukuna "
+        "sarakkeita tai välilehtiä."),
+        (f"2. Valitse sarakkeeseen Tila toimenpiteen tilanne vuoden {year} lopussa pudotusvalikosta: "
+        f"{statuses}."),
+        ("3. Kirjoita Huomiot-sarakkeeseen lyhyesti, mitä tehtiin; jos toimenpide viivästyi tai siitä "
+        "luovuttiin, kerro miksi."),
+        (f"4. Kirjoita Käytetyt eurot -sarakkeeseen vuonna {year} käytetty rahamäärä pelkkänä lukuna "
         "(esimerkiksi 35000), ilman €-merkkiä, välilyöntejä tai kaavoja. Jätä tyhjäksi, jos "
-        "toimenpiteeseen ei käytetty erillistä rahaa tai summa ei ole tiedossa.",
-        "5. Kirjoita Raportoija-sarakkeeseen tietojen antajan nimi ja Raportoitu-sarakkeeseen "
-        "päivämäärä (pp.kk.vvvv tai vvvv-kk-pp). Tyhjä päivämäärä tarkoittaa tuontipäivää.",
-        "6. Jätä Tila tyhjäksi vain, jos toimenpiteestä ei voi vielä raportoida: silloin riviä ei "
-        "tuoda.",
+        "toimenpiteeseen ei käytetty erillistä rahaa tai summa ei ole tiedossa."),
+        ("5. Kirjoita Raportoija-sarakkeeseen tietojen antajan nimi ja Raportoitu-sarakkeeseen "
+        "päivämäärä (pp.kk.vvvv tai vvvv-kk-pp). Tyhjä päivämäärä tarkoittaa tuontipäivää."),
+        ("6. Jätä Tila tyhjäksi vain, jos toimenpiteestä ei voi vielä raportoida: silloin riviä ei "
+        "tuoda."),
         "7. Palauta tiedosto hyvinvoinnin ja terveyden edistämisen yksikölle samassa muodossa (.xlsx).",
         "",
-        "Tiedot tuodaan hyvinvointiraporttiin komennolla hyte plan-progress. Jos lomakkeessa on "
-        "virhe, koko lomake palautetaan korjattavaksi ja virheestä kerrotaan rivi ja sarake.",
+        ("Tiedot tuodaan hyvinvointiraporttiin komennolla hyte plan-progress. Jos lomakkeessa on "
+        "virhe, koko lomake palautetaan korjattavaksi ja virheestä kerrotaan rivi ja sarake."),
     ]
 
 

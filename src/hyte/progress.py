@@ -84,7 +84,7 @@ def _euros(value: object) -> object:
     if value is None or value == "":
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(
+        raise ValueError(  # noqa: TRY004 - pydantic reports ValueError as a validation error
             f"euros must be a number without units or spaces, e.g. 35000 (got {value!r})"
         )
     if not math.isfinite(value) or value < 0:
@@ -373,7 +373,7 @@ class Change:
         for name in ("status", "note", "euros_used", "reporter", "reported"):
             before, after = getattr(self.old, name), getattr(self.new, name)
             if before != after:
-                show = (lambda v: v.value if isinstance(v, MeasureStatus) else v)  # noqa: E731
+                show = (lambda v: v.value if isinstance(v, MeasureStatus) else v)
                 parts.append(f"{name} {show(before)!r} → {show(after)!r}")
         return f"{who}: " + "; ".join(parts)
 

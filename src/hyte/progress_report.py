@@ -167,8 +167,8 @@ def _euros_document(plan: Plan, rows: list[MeasureProgress], year: int) -> Docum
 
 def progress_alt_text(plan: Plan, rows: list[MeasureProgress], year: int) -> str:
     groups = status_groups(plan, rows)
-    parts = [f"Pinotut vaakapylväät: toimenpiteiden tila {year} painopisteittäin (vasen) ja "
-             "osatavoitteen lajeittain (oikea)."]
+    parts = [(f"Pinotut vaakapylväät: toimenpiteiden tila {year} painopisteittäin (vasen) ja "
+             "osatavoitteen lajeittain (oikea).")]
     for label, counts in groups["focus_area"]:
         shown = ", ".join(f"{_label(s)} {c}" for s, c in zip(_COLUMNS, counts) if c)
         parts.append(f"{label}: {shown or 'ei toimenpiteitä'}.")
