@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from hyte import fmt
+from hyte.markup import plain_figure_text
 from hyte.hyte_kerroin import OUTCOME, PROCESS, ROLE_FI, KerroinConfig, KerroinResult, KerroinRun
 
 # Okabe & Ito (2008), "Color Universal Design".
@@ -378,6 +379,7 @@ def sources_markdown(config: KerroinConfig) -> str:
 # --- figures -------------------------------------------------------------------------------------
 
 
+@plain_figure_text
 def ranking_figure(result: KerroinResult) -> tuple[Figure, str]:
     """Horizontal bars of all counties' scores, best on top; the county highlighted (colour + hatch)."""
     table = result.table.dropna(subset=["score"]).sort_values("score", ascending=True)
@@ -417,6 +419,7 @@ def ranking_figure(result: KerroinResult) -> tuple[Figure, str]:
     return fig, alt
 
 
+@plain_figure_text
 def decomposition_figure(result: KerroinResult) -> tuple[Figure, str]:
     """The county's points per indicator against the most each could give (its weight × 100)."""
     config = result.config
