@@ -78,7 +78,7 @@ def test_figures_draw_dollar_signs_as_text():
         return fig
 
     fig = draw()
-    assert fig.axes[0].get_title() == "S5 $$ (%)"
+    assert fig.axes[0].get_xlabel() == "$x^2$"
     plt.close(fig)
 
 

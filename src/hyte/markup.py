@@ -1,4 +1,4 @@
-"""Free text into Markdown and HTML safely: escaping, and tables with escaped cells.
+r"""Free text into Markdown and HTML safely: escaping, and tables with escaped cells.
 
 Text typed into the YAML files (goal texts, measures, names, assessments) must reach the reader as text:
 a goal containing ``<script>`` or ``**bold** [link](x)`` shows those characters, never markup.
