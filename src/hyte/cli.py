@@ -320,6 +320,9 @@ def fetch(
     resume: Annotated[bool, typer.Option(
         "--resume/--restart",
         help="Reuse responses saved by an interrupted fetch, or start over")] = True,
+    replace: Annotated[bool, typer.Option(
+        "--replace", help="Replace an existing snapshot of the same id (kept until the new one is "
+        "complete)")] = False,
     config: ConfigOption = None,
 ) -> None:
     """Download indicator data from THL Sotkanet into a new snapshot."""
@@ -335,7 +338,7 @@ def fetch(
     snapshot, report = fetch_snapshot(
         client, catalog, years=parse_years(years or f"2010-{date.today().year}"),
         snapshot_id=snapshot_id, root=settings.root, indicators=indicator, resume=resume,
-        progress=sys.stderr.isatty())
+        progress=sys.stderr.isatty(), replace=replace)
     _print_snapshot_result(snapshot, report)
 
 
@@ -349,6 +352,9 @@ def import_(
     snapshot_id: Annotated[Optional[str], typer.Option(
         "--snapshot-id",
         help="Folder name under data/snapshots/ (default: import-YYYY-MM-DD)")] = None,
+    replace: Annotated[bool, typer.Option(
+        "--replace", help="Replace an existing snapshot of the same id (kept until the new one is "
+        "complete)")] = False,
     config: ConfigOption = None,
 ) -> None:
     """Build a snapshot from Sotkanet data files saved by hand."""
@@ -356,7 +362,7 @@ def import_(
 
     settings = _config(config)
     snapshot, report = import_files(files, snapshot_id=snapshot_id, root=settings.root,
-                                    indicator=indicator)
+                                    indicator=indicator, replace=replace)
     _print_snapshot_result(snapshot, report)
 
 

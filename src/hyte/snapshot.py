@@ -157,10 +157,24 @@ def open_snapshot(path: str | Path, root: Path | None = None) -> Snapshot:
         raise HyteError(f"No snapshot at {folder} (no {MANIFEST}). {hint}")
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise HyteError(f"{manifest_path}: not UTF-8 text: the snapshot is damaged; rebuild it "
+                        "(hyte fetch / hyte import --replace).") from None
     except json.JSONDecodeError as exc:
         raise HyteError(f"{manifest_path}: not valid JSON (line {exc.lineno}): the snapshot is damaged; "
                         "rebuild it.") from None
+    if not isinstance(manifest, dict):
+        raise HyteError(f"{manifest_path}: a manifest is a JSON object, this is a "
+                        f"{type(manifest).__name__}: the snapshot is damaged; rebuild it.")
     return Snapshot(folder, manifest)
+
+
+def refuse_existing(target: Path, snapshot_id: str, replace: bool) -> None:
+    """A snapshot is never replaced silently: an existing id needs ``--replace``."""
+    if Path(target).exists() and not replace:
+        raise HyteError(f"Snapshot '{snapshot_id}' already exists ({target}): choose another "
+                        "--snapshot-id, or give --replace to replace it (the old one stays until the "
+                        "new one is complete).")
 
 
 class SnapshotBuilder:

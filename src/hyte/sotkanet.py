@@ -110,7 +110,11 @@ class SotkanetClient:
         """The full URL of ``path`` with (repeatable) query parameters, as it will be requested."""
         address = f"{self.base_url}/{path.lstrip('/')}"
         request = requests.Request("GET", address, params=list(params))
-        return str(request.prepare().url)
+        try:
+            return str(request.prepare().url)
+        except (requests.RequestException, ValueError) as exc:
+            raise HyteError(f"--base-url '{self.base_url}' is not a usable URL ({_short(exc)}): "
+                            f"use e.g. {DEFAULT_BASE_URL}.") from None
 
     def data_url(self, indicator: int, years: Iterable[int],
                  genders: Iterable[str] = SEXES, fmt: str = "json") -> str:
@@ -235,6 +239,43 @@ def _short(exc: BaseException) -> str:
 
 
 def _text(payload: bytes, source: str) -> str:
+    """Bytes of a response or an exported file -> text with '\n' line ends.
+
+    UTF-8 (with or without a BOM), UTF-16 (Excel's "Unicode text", with a BOM or recognised by its
+    zero bytes) and Latin-1/Windows-1252 are read; an Excel workbook or other binary file is a
+    HyteError that says what the file is and what to do."""
+    return decode_payload(payload, source).replace("\r\n", "\n").replace("\r", "\n")
+
+
+_BINARY_KINDS = (
+    (b"PK\x03\x04", "an Excel workbook (.xlsx) or another zip file"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel workbook (.xls)"),
+    (b"%PDF", "a PDF file"),
+    (b"PAR1", "a Parquet file"),
+)
+
+
+def decode_payload(payload: bytes, source: str) -> str:
+    """See :func:`_text` (without the line-end normalisation)."""
+    for magic, kind in _BINARY_KINDS:
+        if payload.startswith(magic):
+            raise HyteError(f"{source}: this is {kind}, not text: in Excel use 'Save as' → "
+                            "'CSV UTF-8 (comma delimited)' and import that file.")
+    if payload.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    else:
+        head = payload[:4000]
+        even, odd = head[0::2].count(0), head[1::2].count(0)
+        encoding = ("utf-16-le" if odd > len(head) // 4 and even == 0 else
+                    "utf-16-be" if even > len(head) // 4 and odd == 0 else None)
+    if encoding:
+        try:
+            return payload.decode(encoding).lstrip("\ufeff")
+        except UnicodeDecodeError:
+            raise HyteError(f"{source}: broken UTF-16 text: save it again as UTF-8.") from None
+    if b"\x00" in payload[:4000]:
+        raise HyteError(f"{source}: a binary file, not text: import Sotkanet /json or /csv "
+                        "responses (or CSV text exported from Excel).")
     try:
         return payload.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -321,6 +362,9 @@ def read_delimited(payload: bytes, source: str) -> tuple[list[str], list[dict[st
             row[name] = cell if cell else None
         if len(cells) != len(header):
             row["_cells"] = f"{len(cells)} cells for {len(header)} columns"
+            if delimiter == "," and len(cells) > len(header):
+                row["_cells"] += (" (decimal commas in a comma-separated file? Use ';' as the "
+                                  "separator, or decimal points)")
         rows.append(row)
     return header, rows
 
