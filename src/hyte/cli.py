@@ -233,10 +233,15 @@ def cards(
     config: ConfigOption = None,
 ) -> None:
     """Run the municipal card notebook for each municipality (only cards whose inputs changed)."""
-    from hyte.batch import run_cards
+    from hyte.batch import CardsInterrupted, run_cards
 
-    result = run_cards(_config(config), codes or None, workers=workers, force=force, engine=engine,
-                       progress=sys.stderr.isatty(), config_path=config)
+    try:
+        result = run_cards(_config(config), codes or None, workers=workers, force=force,
+                           engine=engine, progress=sys.stderr.isatty(), config_path=config)
+    except CardsInterrupted as stopped:  # the finished cards are recorded: say what was done
+        for line in stopped.result.summary_lines():
+            typer.echo(line, err=True)
+        raise
     for line in result.summary_lines():
         if line.startswith("FAILED"):
             console.print(f"[bold red]FAILED[/]{line[6:]}", highlight=False, soft_wrap=True)

@@ -49,6 +49,20 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def current_umask() -> int:
+    """The process's umask (read from /proc where possible: setting it to read it is not
+    thread-safe)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_bytes_atomic(path: Path, payload: bytes) -> None:
     """Write to a temporary file in the same folder, then rename over ``path``."""
     path = Path(path)
@@ -58,6 +72,7 @@ def write_bytes_atomic(path: Path, payload: bytes) -> None:
         with os.fdopen(handle, "wb") as out:
             out.write(payload)
             out.flush()
+            os.fchmod(out.fileno(), 0o666 & ~current_umask())  # mkstemp makes 0600: publishable
             os.fsync(out.fileno())
         os.replace(temp, path)
     except BaseException:
