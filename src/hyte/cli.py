@@ -46,8 +46,10 @@ def clear_errors(command: Callable) -> Callable:
         except HyteError as exc:
             console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
-        except KeyboardInterrupt:
-            console.print("[yellow]interrupted[/]: finished files are kept; rerun to resume.")
+        except KeyboardInterrupt as exc:
+            said = str(exc) if str(exc) not in ("", "interrupted") else ""
+            console.print(f"[yellow]interrupted[/]: {said or 'finished files are kept; rerun to resume.'}",
+                          highlight=False, soft_wrap=True)
             raise typer.Exit(130) from None
 
     return wrapper
@@ -174,6 +176,11 @@ def _print_render(result) -> None:
 
     for warning in result.warnings:
         console.print(f"[yellow]{escape(warning)}[/]", highlight=False, soft_wrap=True)
+    if result.stale_cards:
+        console.print(f"[yellow]{len(result.stale_cards)} card(s) not current, marked on their page "
+                      "(run `hyte cards` to remake them):[/]", highlight=False)
+        for stale in result.stale_cards:
+            console.print(f"  {escape(stale.line())}", highlight=False, soft_wrap=True)
     if result.rendered:
         typer.echo(result.message)
         for path in result.outputs:
