@@ -213,10 +213,16 @@ def build(
 ) -> None:
     """Make the municipal cards, then render the book (HTML and PDF). Without Quarto: everything up to
     the render, then how to install Quarto (exit 0 when the cards succeeded)."""
+    from hyte.batch import CardsInterrupted
     from hyte.render import build as build_book
 
-    cards_result, result = build_book(_config(config), profile, to, workers=workers, force=force,
-                                      progress=sys.stderr.isatty())
+    try:
+        cards_result, result = build_book(_config(config), profile, to, workers=workers, force=force,
+                                          progress=sys.stderr.isatty())
+    except CardsInterrupted as stopped:  # the finished cards are recorded: say what was done
+        for line in stopped.result.summary_lines():
+            typer.echo(line, err=True)
+        raise
     for line in cards_result.summary_lines():
         if line.startswith("FAILED"):
             console.print(f"[bold red]FAILED[/]{line[6:]}", highlight=False, soft_wrap=True)

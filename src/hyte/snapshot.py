@@ -216,7 +216,9 @@ class SnapshotBuilder:
         if progress.is_file():
             try:
                 self.files = json.loads(progress.read_text(encoding="utf-8"))
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                self.files = {}
+            if not isinstance(self.files, dict):
                 self.files = {}
             self.files = {k: v for k, v in self.files.items() if (self.work / k).is_file()}
 
