@@ -371,14 +371,23 @@ class CardsLock:
         self.held = False
 
     def acquire(self) -> None:
+        import fcntl
+
+        # A short flock serialises two runs that start at once (so two never take over the same
+        # stale lock); it is released before any worker starts, so no child inherits it.
+        with (self.path.parent / f"{_LOCK_NAME}.guard").open("a") as guard:
+            fcntl.flock(guard, fcntl.LOCK_EX)
+            try:
+                self._acquire()
+            finally:
+                fcntl.flock(guard, fcntl.LOCK_UN)
+
+    def _acquire(self) -> None:
         for _ in range(3):
             try:
                 handle = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
             except FileExistsError:
                 owner = self._owner()
-                if owner is None and time.time() - self._mtime() < 5:
-                    time.sleep(0.2)  # being written by a run that is just starting
-                    continue
                 if owner is not None and _pid_alive(owner.get("pid", -1)):
                     raise HyteError(
                         f"Another `hyte cards` run (PID {owner['pid']}, started {owner.get('started')}) "
@@ -402,12 +411,6 @@ class CardsLock:
         except (OSError, ValueError):
             return None
         return data if isinstance(data, dict) and isinstance(data.get("pid"), int) else None
-
-    def _mtime(self) -> float:
-        try:
-            return self.path.stat().st_mtime
-        except OSError:
-            return 0.0
 
     def release(self) -> None:
         if self.held and (self._owner() or {}).get("pid") == os.getpid():
