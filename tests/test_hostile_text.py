@@ -87,7 +87,8 @@ def test_figures_draw_dollar_signs_as_text():
 
 @pytest.fixture(scope="module")
 def hostile_project(tmp_path_factory) -> Path:
-    """A copy of the project whose every indicator short name carries one of the payloads."""
+    """A copy of the project whose every indicator short name and title (and HYTE-kerroin
+    indicator name) carries one of the payloads."""
     tmp = tmp_path_factory.mktemp("hostile") / "project"
     shutil.copytree(ROOT, tmp, ignore=shutil.ignore_patterns(
         ".venv", ".git", "_book*", "municipal_cards", "__pycache__", "benchmarks", ".quarto", "tests"))
@@ -98,7 +99,19 @@ def hostile_project(tmp_path_factory) -> Path:
         n = next(counter)
         return f'{match[1]}short_fi: "S{n} {PAYLOADS[n % len(PAYLOADS)]}"'
 
-    catalog.write_text(re.sub(r"^(\s*)short_fi: .*$", payload, catalog.read_text(encoding="utf-8"),
+    def title(match: re.Match) -> str:
+        n = next(counter)
+        return f'{match[1]}title_fi: "T{n} {PAYLOADS[n % len(PAYLOADS)]}"'
+
+    text = re.sub(r"^(\s*)short_fi: .*$", payload, catalog.read_text(encoding="utf-8"), flags=re.M)
+    catalog.write_text(re.sub(r"^(\s*)title_fi: .*$", title, text, flags=re.M), encoding="utf-8")
+    kerroin = tmp / "data" / "hyte_kerroin.yml"  # the HYTE-kerroin's own indicator names
+
+    def name(match: re.Match) -> str:
+        n = next(counter)
+        return f'{match[1]}name_fi: "K{n} {PAYLOADS[n % len(PAYLOADS)]}"'
+
+    kerroin.write_text(re.sub(r"^(\s*)name_fi: .*$", name, kerroin.read_text(encoding="utf-8"),
                               flags=re.M), encoding="utf-8")
     return tmp
 
@@ -112,11 +125,12 @@ def in_hostile_project(hostile_project, monkeypatch):
 @pytest.mark.parametrize("chapter", [
     "index.qmd", "report/alueelliset-erot.qmd", "report/muutokset.qmd",
     "report/palvelut-ja-ehkaiseva-tyo.qmd", "report/vaesto-ja-elinolot.qmd", "report/vaestoryhmat.qmd",
-    "report/seuranta-ja-arviointi.qmd", "report/hyvinvointisuunnitelma.qmd",
+    "report/seuranta-ja-arviointi.qmd", "report/hyvinvointisuunnitelma.qmd", "report/hyte-kerroin.qmd",
+    "report/liite-indikaattorit.qmd",
 ])
 def test_chapters_print_the_payloads_as_text(in_hostile_project, chapter):
     text = "".join(run_chapter(chapter, root=in_hostile_project)["__outputs__"])
-    assert re.search(r"\bS\d+ ", text)  # the names do reach the chapter
+    assert re.search(r"\b[STK]\d+ ", text)  # the names do reach the chapter
     assert not _live(text), [line for line in text.splitlines() if _live(line)][:3]
 
 
