@@ -14,12 +14,12 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from test_batch import POPULATION, TEST_CARD, _write_snapshot
 
 from hyte.batch import MANIFEST_NAME, CardsLock, run_cards
 from hyte.config import load_config
 from hyte.errors import HyteError
 from hyte.snapshot import write_bytes_atomic
-from test_batch import POPULATION, TEST_CARD, _write_snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -139,7 +139,7 @@ def test_ctrl_c_says_what_it_waits_for_and_prints_the_summary(project, fixtures_
     process = _start(project, _runner_script(project, slow_card, fixtures_dir, sleep=4))
     assert _wait_for(lambda: _cards_running(cards), 120)
     os.killpg(process.pid, signal.SIGINT)  # Ctrl-C in the terminal: the foreground process group
-    out, err = process.communicate(timeout=120)
+    _out, err = process.communicate(timeout=120)
     assert process.returncode == 130, err
     assert "Interrupted: waiting for the 2 running card(s) to finish (" in err, err
     assert "179 Jyväskylä" in err and "435 Luhanka" in err

@@ -4,7 +4,6 @@ silently swallowed (duplicate keys, encodings, missing -c file, county codes, ou
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -41,7 +40,7 @@ def test_duplicate_key_names_file_line_and_key(tmp_path):
 
 def test_second_agreements_key_in_the_plan_is_refused_not_dropping_27_agreements(tmp_path):
     text = (ROOT / "data" / "plan" / "2026-2029.yml").read_text(encoding="utf-8")
-    assert len(re.findall(r"^agreements:", text, flags=re.M)) == 1
+    assert len(re.findall(r"^agreements:", text, flags=re.MULTILINE)) == 1
     path = tmp_path / "plan.yml"
     path.write_text(text + "\nagreements: []\n", encoding="utf-8")
     catalog, regions = load_catalog(ROOT / "data" / "indicators.yml"), load_regions(ROOT / "data" / "reference")
@@ -53,7 +52,7 @@ def test_second_agreements_key_in_the_plan_is_refused_not_dropping_27_agreements
 
 def test_duplicate_polarity_in_the_catalog_is_blamed_on_the_catalog(tmp_path):
     text = (ROOT / "data" / "indicators.yml").read_text(encoding="utf-8")
-    text = re.sub(r"^( +)(polarity: \w+)$", r"\1\2\n\1polarity: none", text, count=1, flags=re.M)
+    text = re.sub(r"^( +)(polarity: \w+)$", r"\1\2\n\1polarity: none", text, count=1, flags=re.MULTILINE)
     path = tmp_path / "indicators.yml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(HyteError) as exc:

@@ -9,6 +9,7 @@ import json
 import shutil
 
 import pytest
+from sotkanet_replay import SotkanetReplay, json_body
 from typer.testing import CliRunner
 
 from hyte.cli import app
@@ -17,7 +18,6 @@ from hyte.fetch import fetch_snapshot
 from hyte.importer import import_files
 from hyte.snapshot import open_snapshot
 from hyte.sotkanet import SotkanetClient
-from sotkanet_replay import SotkanetReplay, json_body
 
 KAINUU = "sotkanet_683_kainuu_2015_2023.csv"
 KAJAANI = 94
@@ -81,8 +81,8 @@ def test_decimal_commas_in_a_comma_separated_file_get_a_hint(project, tmp_path):
     path.write_text("indicator,region,year,gender,value,absValue\n"
                     "683,94,2015,total,10,7,2128\n683,156,2015,total,11.0,669\n", encoding="utf-8")
     _, report = import_files([path], snapshot_id="d", root=project)
-    assert report.bad_rows == ["excel.csv row 1: 7 cells for 6 columns (decimal commas in a "
-                               "comma-separated file? Use ';' as the separator, or decimal points)"]
+    assert report.bad_rows == [("excel.csv row 1: 7 cells for 6 columns (decimal commas in a "
+                               "comma-separated file? Use ';' as the separator, or decimal points)")]
     assert report.rows_out == 1
 
 
@@ -127,8 +127,8 @@ def test_import_keeps_good_rows_and_reports_bad_values_by_file_and_row(project, 
         "hand.csv row 7: absValue '1e400' is not a finite number",
     ]
     assert _kajaani_2015(snapshot) == (10.7, 2128.0) and len(snapshot.table()) == 1
-    assert report.lines()[:2] == ["7 rows read, 1 kept", "6 bad rows left out (listed below and in "
-                                  "the snapshot's manifest, load_report)"]
+    assert report.lines()[:2] == ["7 rows read, 1 kept", ("6 bad rows left out (listed below and in "
+                                  "the snapshot's manifest, load_report)")]
 
 
 def test_import_refuses_rows_of_another_indicator_than_given(project, tmp_path):

@@ -16,13 +16,13 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from test_batch import POPULATION, TEST_CARD, _write_snapshot
 
 from hyte import render
 from hyte.batch import MANIFEST_NAME, run_cards
 from hyte.config import load_config
 from hyte.errors import HyteError
 from hyte.freshness import check_and_mark_cards, check_cards
-from test_batch import POPULATION, TEST_CARD, _write_snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -6,14 +6,13 @@ The payloads are those of the issue: a live ``<img onerror>``, a Quarto shortcod
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from pathlib import Path
 
 import pytest
-
 from chapter_runner import run_chapter
+
 from hyte import markup
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -103,8 +102,8 @@ def hostile_project(tmp_path_factory) -> Path:
         n = next(counter)
         return f'{match[1]}title_fi: "T{n} {PAYLOADS[n % len(PAYLOADS)]}"'
 
-    text = re.sub(r"^(\s*)short_fi: .*$", payload, catalog.read_text(encoding="utf-8"), flags=re.M)
-    catalog.write_text(re.sub(r"^(\s*)title_fi: .*$", title, text, flags=re.M), encoding="utf-8")
+    text = re.sub(r"^(\s*)short_fi: .*$", payload, catalog.read_text(encoding="utf-8"), flags=re.MULTILINE)
+    catalog.write_text(re.sub(r"^(\s*)title_fi: .*$", title, text, flags=re.MULTILINE), encoding="utf-8")
     kerroin = tmp / "data" / "hyte_kerroin.yml"  # the HYTE-kerroin's own indicator names
 
     def name(match: re.Match) -> str:
@@ -112,7 +111,7 @@ def hostile_project(tmp_path_factory) -> Path:
         return f'{match[1]}name_fi: "K{n} {PAYLOADS[n % len(PAYLOADS)]}"'
 
     kerroin.write_text(re.sub(r"^(\s*)name_fi: .*$", name, kerroin.read_text(encoding="utf-8"),
-                              flags=re.M), encoding="utf-8")
+                              flags=re.MULTILINE), encoding="utf-8")
     return tmp
 
 

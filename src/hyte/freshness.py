@@ -124,7 +124,7 @@ def mark_card(path: Path, reason_fi: str | None) -> bool:
     path = Path(path)
     try:
         nb = nbformat.read(path, as_version=4)
-    except Exception:  # not a readable notebook: Quarto will say so; nothing to mark here
+    except Exception:  # noqa: BLE001 - not a readable notebook: Quarto will say so; nothing to mark here
         return False
     if "cells" not in nb:
         return False

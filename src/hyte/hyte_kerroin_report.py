@@ -15,8 +15,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from hyte import fmt
-from hyte.markup import Raw, md_text, plain_figure_text
 from hyte.hyte_kerroin import OUTCOME, PROCESS, ROLE_FI, KerroinConfig, KerroinResult, KerroinRun
+from hyte.markup import Raw, md_text, plain_figure_text
 
 # Okabe & Ito (2008), "Color Universal Design".
 OKABE_ITO = {

@@ -1182,7 +1182,6 @@ def write_baselines(plan: Plan, updates: list[BaselineUpdate]) -> int:
     if not changed:
         return 0
     text = "\n".join(lines)
-    import yaml
 
     new_plan, problems = _parse_plan(loads_yaml(text, Path(path)), Path(path), plan.catalog, plan.regions)
     _raise_first(problems, note=" (the plan file was not changed)")

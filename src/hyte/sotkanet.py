@@ -382,7 +382,7 @@ def parse_json(payload: bytes, source: str) -> Any:
     """Decode a JSON response; a truncated or damaged one is a HyteError naming source and place."""
     text = _text(payload, source)
     if text.lstrip()[:1] == "<":
-        title = re.search(r"<title[^>]*>(.*?)</title>", text, flags=re.I | re.S)
+        title = re.search(r"<title[^>]*>(.*?)</title>", text, flags=re.IGNORECASE | re.DOTALL)
         said = f" ('{' '.join(title[1].split())[:80]}')" if title and title[1].strip() else ""
         raise HyteError(f"{short_url(source)}: the server sent HTML{said}, not JSON: an error or "
                         "login page, or a wrong --base-url. Check the address and try again.")

@@ -72,7 +72,7 @@ def loads_yaml(text: str, path: Path) -> Any:
     """Parse YAML text read from ``path``: a syntax error or a duplicate key is a HyteError naming the
     file and line."""
     try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
+        return yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass
     except DuplicateKeyError as exc:
         raise HyteError(
             f"{path}: line {exc.line}: key '{exc.key}' is given twice (first on line {exc.first}); "
