@@ -116,7 +116,11 @@ def test_a_killed_run_leaves_no_workers_and_does_not_block_the_next(project, fix
     process.send_signal(how)  # kill $! / kill -9 $!
     process.wait(timeout=30)
     # the workers and their kernels end with the main process
-    assert _wait_for(lambda: not _processes_of(project), 15), _processes_of(project)
+    ended = _wait_for(lambda: not _processes_of(project), 15)
+    left = _processes_of(project)
+    for pid in left:  # started by this test: never leave them running when it fails
+        os.kill(pid, signal.SIGKILL)
+    assert ended, left
     # nothing was moved into place without its manifest entry
     manifest = json.loads((cards / MANIFEST_NAME).read_text()) if (cards / MANIFEST_NAME).exists() \
         else {"cards": {}}
