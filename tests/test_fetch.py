@@ -111,7 +111,7 @@ def test_interrupted_fetch_keeps_the_old_snapshot_and_a_rerun_resumes(replay, pr
     replay.always_fail["json:127"] = 500  # the 2nd indicator's data never comes
     replay.log.clear()
     with pytest.raises(HyteError) as caught:
-        _fetch(replay, project, [683, 127, 186], snapshot_id="s")
+        _fetch(replay, project, [683, 127, 186], snapshot_id="s", replace=True)
     message = str(caught.value)
     assert message.startswith("Indicator 127 (2/3) could not be fetched: Sotkanet did not answer")
     assert "HTTP 500" in message and "--snapshot-id s" in message and "resume" in message
@@ -121,7 +121,7 @@ def test_interrupted_fetch_keeps_the_old_snapshot_and_a_rerun_resumes(replay, pr
 
     del replay.always_fail["json:127"]
     replay.log.clear()
-    snapshot, _ = _fetch(replay, project, [683, 127, 186], snapshot_id="s")
+    snapshot, _ = _fetch(replay, project, [683, 127, 186], snapshot_id="s", replace=True)
     assert replay.requests() == ["json:127", "indicators/186", "json:186"]
     assert snapshot.verify() == [] and snapshot.manifest["resumed_files"] == 4
     assert set(snapshot.table().indicator) == {683, 127}

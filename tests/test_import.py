@@ -167,7 +167,8 @@ def test_bad_rows_are_reported_with_file_and_row(project, tmp_path):
     codes = tmp_path / "codes.csv"  # a left-out code before a bad row does not shift its number
     codes.write_text("municipality_code,primary.value,year\n588,1983,2009\n179,x,2009\n5,9,2009\n",
                      encoding="utf-8")
-    snapshot, report = import_files([codes], snapshot_id="h", root=project, indicator=127)
+    snapshot, report = import_files([codes], snapshot_id="h", root=project, indicator=127,
+                                    replace=True)
     assert [b.split(":")[0] for b in report.bad_rows] == ["codes.csv row 2"]
     assert report.rows_in == 3 and report.rows_out == 1
     assert snapshot.table().region_code.tolist() == ["005"]

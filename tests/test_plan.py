@@ -308,10 +308,14 @@ def test_unknown_municipality_of_a_party(tmp_path, catalog, regions):
 def test_unquoted_leading_zero_code_is_caught(tmp_path, catalog, regions):
     path = tmp_path / "2026-2029.yml"
     text = yaml.safe_dump(_plan_dict(), allow_unicode=True, sort_keys=False)
+    # YAML 1.1 reads 077 as octal 63; hyte's loader keeps a leading-zero number as its digits (issue 10).
     path.write_text(text.replace("municipality: '435'", "municipality: 077"), encoding="utf-8")
+    plan = load_plan(path, catalog, regions)
+    assert "077" in {a.municipality for a in plan.agreements}
+    path.write_text(text.replace("municipality: '435'", "municipality: 77"), encoding="utf-8")
     with pytest.raises(
         HyteError,
-        match=r"agreement 2027/63: field 'municipality': write municipality "
+        match=r"agreement 2027/77: field 'municipality': write municipality "
         r"codes in quotes",
     ):
         load_plan(path, catalog, regions)

@@ -431,7 +431,9 @@ def test_prerender_writes_the_book_files_for_the_profile(monkeypatch, tmp_path):
     assert prerender.run({"QUARTO_PROFILE": "vuosiraportti"}, config=config, echo=lines.append) == 0
     assert written == {"profile": "vuosiraportti"}
     assert book.read_card_list(tmp_path) == ["municipal_cards/179-jyvaskyla.ipynb"]
-    assert lines == ["hyte: book files written for profile 'vuosiraportti' (1 municipal cards)."]
+    assert lines == ["hyte: card not current, marked on its page: ? (municipal_cards/179-jyvaskyla.ipynb): "
+                     "no record in the cards manifest (left by an interrupted run?)",
+                     "hyte: book files written for profile 'vuosiraportti' (1 municipal cards)."]
 
 
 # --- render without Quarto, and the quarto command ----------------------------------------------------
@@ -446,7 +448,7 @@ def test_render_without_quarto_prepares_and_says_how_to_install(monkeypatch):
     assert (ROOT / book.BOOK_METADATA).is_file() and (ROOT / book.CARD_LIST).is_file()
 
 
-def test_render_runs_quarto_with_profile_and_format(monkeypatch):
+def test_render_runs_quarto_with_profile_and_format(monkeypatch, tmp_path):
     monkeypatch.setattr(render, "quarto_executable", lambda: "/opt/quarto/bin/quarto")
     monkeypatch.setattr(render, "_quarto_version", lambda quarto: "1.9.18")
     calls = []
@@ -454,15 +456,19 @@ def test_render_runs_quarto_with_profile_and_format(monkeypatch):
 
     def runner(command, cwd, env, echo):
         calls.append((command, env))
+        (Path(cwd) / command[-1]).mkdir(parents=True)  # Quarto writes into the staging folder
         return 0, ["[1/3] index.qmd", "WARN (/x.qmd) Unable to resolve crossref @fig-x", "Output created"]
 
     monkeypatch.setattr(render, "expected_outputs", lambda root, profile, formats: [])
+    monkeypatch.setattr(render, "output_dir", lambda root, profile: tmp_path / "_book")
     result = render.render(load_config(root=ROOT), None, "typst", runner=runner)
     command, env = calls[0]
-    assert command == ["/opt/quarto/bin/quarto", "render", "--profile", "laaja", "--to", "typst"]
+    assert command == ["/opt/quarto/bin/quarto", "render", "--profile", "laaja", "--to", "typst",
+                       "--output-dir", str(tmp_path / "_book.rendering")]
+    assert (tmp_path / "_book").is_dir() and not (tmp_path / "_book.rendering").exists()
     assert env["HYTE_SKIP_CARDS"] == "1" and env["PATH"].split(os.pathsep)[0] == str(Path(os.sys.executable).parent)
     assert result.rendered and result.warnings == ["WARN (/x.qmd) Unable to resolve crossref @fig-x"]
-    assert result.output_dir == out
+    assert result.output_dir == tmp_path / "_book" and out == ROOT / "_book"
 
 
 def test_render_failure_is_one_line(monkeypatch):

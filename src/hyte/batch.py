@@ -24,6 +24,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import time
 import unicodedata
 from collections.abc import Iterable
@@ -89,6 +90,7 @@ class BatchResult:
     manifest_path: Path | None = None
     card_list_path: Path | None = None
     interrupted: bool = False
+    notes: list[str] = field(default_factory=list)  # e.g. a stale lock taken over
 
     @property
     def exit_code(self) -> int:
@@ -99,10 +101,21 @@ class BatchResult:
         ran = f", {self.engine} kernels, {self.workers} worker(s)" if self.workers else ""
         lines = [(f"{total} card(s): {len(self.ok)} made, {len(self.skipped)} unchanged, "
                   f"{len(self.failed)} failed in {self.seconds:.1f} s{ran}.")]
+        if self.interrupted:
+            lines[0] = "Interrupted: " + lines[0]
+        lines += self.notes
         if self.card_list_path:
             lines.append(f"Card list for the book: {self.card_list_path}")
         lines += [f"FAILED {card.failure_line()}" for card in self.failed]
         return lines
+
+
+class CardsInterrupted(KeyboardInterrupt):
+    """Ctrl-C during ``hyte cards``: the running cards were finished (or stopped) and recorded."""
+
+    def __init__(self, result: BatchResult):
+        super().__init__("interrupted")
+        self.result = result
 
 
 # --- names and parameters -----------------------------------------------------------------------
@@ -316,42 +329,114 @@ def run_cards(
         raise HyteError(f"hyte.yml outputs.cards: {cards_dir} is outside the project {config.root}; "
                         "the book can only list cards inside it.") from None
     cards_dir.mkdir(parents=True, exist_ok=True)
-    lock = _lock(cards_dir)
+    lock = CardsLock(cards_dir)
+    lock.acquire()
     try:
         return _run_locked(config, template, declared, selected, extra, snapshot, cards_dir, workers,
-                           force, progress, engine, config_path, timeout, started_clock)
+                           force, progress, engine, config_path, timeout, started_clock,
+                           notes=lock.notes)
     finally:
-        lock.close()
+        lock.release()
 
 
-def _lock(cards_dir: Path):
-    """An exclusive lock on the cards folder, so two runs never write the same files."""
-    import fcntl
-
-    handle = (cards_dir / _LOCK_NAME).open("a")
+def _pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (and, where /proc tells, is a Python process: not a reused pid)."""
+    if pid <= 0:
+        return False
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    cmdline = Path(f"/proc/{pid}/cmdline")
+    try:
+        text = cmdline.read_bytes().decode("utf-8", "replace").lower()
     except OSError:
-        handle.close()
-        raise HyteError(f"Another `hyte cards` run is writing {cards_dir}; wait for it to finish.") from None
-    return handle
+        return True
+    status = Path(f"/proc/{pid}/stat")
+    try:
+        if status.read_text().rsplit(")", 1)[1].split()[0] == "Z":  # a zombie has ended
+            return False
+    except (OSError, IndexError):
+        pass
+    return "python" in text or "hyte" in text
+
+
+class CardsLock:
+    """``<cards>/.lock``: created exclusively, holding the owner's PID. A lock whose process has
+    ended (killed run) is taken over with a note; one whose process runs is refused. Unlike an
+    flock, no worker or kernel inherits it, so a killed run never blocks later ones."""
+
+    def __init__(self, cards_dir: Path):
+        self.path = Path(cards_dir) / _LOCK_NAME
+        self.notes: list[str] = []
+        self.held = False
+
+    def acquire(self) -> None:
+        import fcntl
+
+        # A short flock serialises two runs that start at once (so two never take over the same
+        # stale lock); it is released before any worker starts, so no child inherits it.
+        with (self.path.parent / f"{_LOCK_NAME}.guard").open("a") as guard:
+            fcntl.flock(guard, fcntl.LOCK_EX)
+            try:
+                self._acquire()
+            finally:
+                fcntl.flock(guard, fcntl.LOCK_UN)
+
+    def _acquire(self) -> None:
+        for _ in range(3):
+            try:
+                handle = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                owner = self._owner()
+                if owner is not None and _pid_alive(owner.get("pid", -1)):
+                    raise HyteError(
+                        f"Another `hyte cards` run (PID {owner['pid']}, started {owner.get('started')}) "
+                        f"is writing {self.path.parent}; wait for it to finish.") from None
+                what = f"PID {owner['pid']}" if owner else "an unreadable lock"
+                note = (f"Took over the lock of an earlier `hyte cards` run that ended without "
+                        f"releasing it ({what}); its unfinished cards are remade.")
+                self.notes.append(note)
+                print(note, file=sys.stderr, flush=True)
+                self.path.unlink(missing_ok=True)
+                continue
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump({"pid": os.getpid(), "started": _now()}, out)
+            self.held = True
+            return
+        raise HyteError(f"Cannot take the lock {self.path}: remove it if no `hyte cards` run is active.")
+
+    def _owner(self) -> dict | None:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) and isinstance(data.get("pid"), int) else None
+
+    def release(self) -> None:
+        if self.held and (self._owner() or {}).get("pid") == os.getpid():
+            self.path.unlink(missing_ok=True)
+        self.held = False
 
 
 def _run_locked(config, template, declared, selected, extra, snapshot, cards_dir, workers, force,
-                progress, engine, config_path, timeout, started_clock) -> BatchResult:
+                progress, engine, config_path, timeout, started_clock, notes=()) -> BatchResult:
     """The run itself, holding the lock of the cards folder: plan, execute, record, list."""
     from hyte.snapshot import write_json_atomic
 
     for stale in cards_dir.glob(f"{_STAGING_PREFIX}*"):  # left by a killed run; we hold the lock
         shutil.rmtree(stale, ignore_errors=True)
     manifest_path = cards_dir / MANIFEST_NAME
-    manifest = _read_manifest(manifest_path)
+    notes = list(notes)
+    manifest = _read_manifest(manifest_path, notes)
     entries: dict[str, dict] = manifest.get("cards", {})
     fingerprint = input_fingerprint(config, template, snapshot.path, config_path)
     nb_json = _read_notebook_json(template)
     kernel_name = (nb_json.get("metadata", {}).get("kernelspec") or {}).get("name") or "python3"
 
-    result = BatchResult(engine=engine, manifest_path=manifest_path)
+    result = BatchResult(engine=engine, manifest_path=manifest_path, notes=notes)
     jobs: list[_Job] = []
     keys: dict[str, str] = {}
     params_of: dict[str, dict] = {}
@@ -386,6 +471,16 @@ def _run_locked(config, template, declared, selected, extra, snapshot, cards_dir
     def record(outcome: dict) -> CardResult:
         code = outcome["code"]
         previous = entries.get(code, {})
+        if outcome["status"] == "ok" and outcome.get("staged"):
+            # The worker left the finished card in staging: move it into place here, in the process
+            # that records it, right before its manifest entry is written.
+            staging = Path(outcome.pop("staged"))
+            try:
+                outcome.update(_move_into_place(staging, cards_dir, staging / outcome.pop("stem")))
+            except OSError as exc:
+                outcome.update(status="failed", error=f"moving the card into place failed: {exc}")
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
         entry = {
             "code": code, "name": outcome["name"], "status": outcome["status"],
             "notebook": _relative(Path(outcome["notebook"]), config.root) if outcome.get("notebook") else None,
@@ -439,7 +534,7 @@ def _run_locked(config, template, declared, selected, extra, snapshot, cards_dir
         save()
         result.card_list_path = write_county_card_list(config)
     if result.interrupted:
-        raise KeyboardInterrupt
+        raise CardsInterrupted(result)
     return result
 
 
@@ -450,14 +545,28 @@ def _still_good(entry: dict, key: str, root: Path) -> bool:
     return all((root / p).exists() for p in paths)
 
 
-def _read_manifest(path: Path) -> dict:
+def _read_manifest(path: Path, notes: list[str] | None = None) -> dict:
+    """The manifest of earlier runs. A damaged one (truncated, not JSON) is kept as a backup beside
+    it, with a note, and every card reruns; its provenance is never dropped silently."""
     if not path.is_file():
         return {}
+    problem = None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return {}  # damaged: every card reruns, and the manifest is rewritten
-    return data if isinstance(data, dict) else {}
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        problem, data = f"not valid JSON ({exc})", None
+    if data is not None and not isinstance(data, dict):
+        problem = f"a JSON {type(data).__name__}, not an object"
+    if problem is None:
+        return data
+    backup = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%dT%H%M%S')}")
+    shutil.copy2(path, backup)
+    note = (f"{path} was damaged ({problem[:80]}); kept as {backup.name}; every card is remade "
+            "and the manifest written anew.")
+    print(note, file=sys.stderr, flush=True)
+    if notes is not None:
+        notes.append(note)
+    return {}
 
 
 def write_county_card_list(config: Config) -> Path:
@@ -498,16 +607,23 @@ def _execute(jobs, workers, engine, root, kernel_name, warm_modules, progress, r
                     bar.update(bar.task_ids[0], advance=1, description=f"{mark} {card.code} {card.name}")
     except KeyboardInterrupt:
         result.interrupted = True
-        for future in pending:
-            future.cancel()
+        running = [pending[f] for f in list(pending) if not f.cancel()]
+        if bar:
+            bar.stop()
+            bar = None
+        if running:
+            names = ", ".join(f"{job.code} {job.name}" for job in running)
+            print(f"Interrupted: waiting for the {len(running)} running card(s) to finish ({names}); "
+                  "press Ctrl-C again to stop them now.", file=sys.stderr, flush=True)
         try:  # let the cards already running finish (a second Ctrl-C stops them too)
             for future in list(pending):
                 if not future.cancelled():
                     wait([future])
                     record(_outcome_of(future, pending[future]))
         except KeyboardInterrupt:
+            print("Stopping the running cards now.", file=sys.stderr, flush=True)
             for process in list(getattr(pool, "_processes", {}).values()):
-                process.terminate()
+                process.terminate()  # the worker's handler ends its kernels too
     finally:
         if bar:
             bar.stop()
@@ -542,6 +658,7 @@ _WORKER: dict[str, Any] = {}
 def _init_worker(engine: str, root: str, kernel_name: str, warm_modules: list[str]) -> None:
     """Start this worker's warm kernel, importing papermill while the kernel boots."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process handles Ctrl-C
+    _end_with_parent()
     os.environ["HYTE_ROOT"] = root  # cards and their kernels find this project
     os.chdir(root)
     _WORKER.update(engine=engine, kernel=None)
@@ -566,6 +683,44 @@ def _init_worker(engine: str, root: str, kernel_name: str, warm_modules: list[st
             kernel.connect()
         except Exception:
             kernel.shutdown()
+
+
+def _end_with_parent(poll: float = 0.5) -> None:
+    """Make this worker and its kernels end with the main process.
+
+    The worker leads its own process group, which its kernels join (so a terminal Ctrl-C reaches
+    only the main process, which lets running cards finish); SIGTERM, or the main process ending
+    (its PID no longer the parent's, checked every ``poll`` s), kills the whole group."""
+    import threading
+
+    parent = os.getppid()
+    try:
+        os.setpgid(0, 0)
+    except OSError:  # pragma: no cover - not permitted: the parent check still applies
+        pass
+
+    def end_group(*_args) -> None:
+        try:
+            kernel = _WORKER.get("kernel")
+            pid = getattr(getattr(getattr(kernel, "km", None), "provisioner", None), "pid", None)
+            if pid:  # the kernel runs in its own session: end it by its PID
+                os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+        try:
+            os.killpg(os.getpgid(0), signal.SIGKILL)
+        finally:
+            os._exit(143)
+
+    signal.signal(signal.SIGTERM, end_group)
+
+    def watch() -> None:
+        while True:
+            time.sleep(poll)
+            if os.getppid() != parent:
+                end_group()
+
+    threading.Thread(target=watch, name="hyte-parent-watch", daemon=True).start()
 
 
 def _import_papermill() -> None:
@@ -612,7 +767,7 @@ def _run_job(job: _Job) -> dict:
         _unstage_parameters(nb, job)
         _finalise(nb, job)
         _write_notebook(nb, temp_notebook)
-        outcome.update(status="ok", **_move_into_place(staging, cards_dir, temp_notebook))
+        outcome.update(status="ok", staged=str(staging), stem=temp_notebook.name)
     except PapermillExecutionError as exc:
         outcome.update(status="failed", cell=exc.cell_index + 1, execution_count=exc.exec_count,
                        error=_last_line(f"{exc.ename}: {exc.evalue}"))
@@ -623,7 +778,8 @@ def _run_job(job: _Job) -> dict:
                        error=_last_line(f"{type(exc).__name__}: {exc}"))
         outcome["failed_notebook"] = _keep_failed(temp_notebook, cards_dir, job.code)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if outcome.get("status") != "ok":  # a good card is moved into place by the main process
+            shutil.rmtree(staging, ignore_errors=True)
     outcome.update(finished=_now(), seconds=time.perf_counter() - clock)
     return outcome
 

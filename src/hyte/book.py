@@ -24,6 +24,7 @@ from typing import Any, Iterable
 import yaml
 
 from hyte.errors import HyteError
+from hyte.markup import typst_string
 from hyte.snapshot import SYNTHETIC_LABEL_FI, write_text_atomic
 
 CARD_LIST = "_cards.yml"
@@ -283,7 +284,7 @@ def demo_banner_html(prov: Provenance) -> str:
 
 
 def _typst_string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return typst_string(text)
 
 
 def typst_header(prov: Provenance) -> str:

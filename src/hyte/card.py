@@ -34,6 +34,7 @@ from hyte import fmt, stats
 from hyte.catalog import Catalog, Indicator
 from hyte.errors import HyteError
 from hyte.markup import Raw, escape_markdown, markdown_table
+from hyte.markup import attribute_text
 from hyte.snapshot import SYNTHETIC_LABEL_FI
 
 __all__ = [
@@ -484,8 +485,8 @@ def sex_text(data: pd.DataFrame, shown: pd.DataFrame) -> str:
 
 
 def _attribute(text: str) -> str:
-    """Text for a double-quoted Pandoc attribute value (one line, no double quotes)."""
-    return re.sub(r"\s+", " ", str(text)).replace("\\", "/").replace('"', "”").strip()
+    """Text for a double-quoted Pandoc attribute value (one line, no double quotes, no shortcode)."""
+    return attribute_text(text)
 
 
 def figure_markdown(path: str, *, figure_id: str, caption: str, alt: str) -> str:

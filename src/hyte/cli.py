@@ -46,8 +46,10 @@ def clear_errors(command: Callable) -> Callable:
         except HyteError as exc:
             console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
-        except KeyboardInterrupt:
-            console.print("[yellow]interrupted[/]: finished files are kept; rerun to resume.")
+        except KeyboardInterrupt as exc:
+            said = str(exc) if str(exc) not in ("", "interrupted") else ""
+            console.print(f"[yellow]interrupted[/]: {said or 'finished files are kept; rerun to resume.'}",
+                          highlight=False, soft_wrap=True)
             raise typer.Exit(130) from None
 
     return wrapper
@@ -237,6 +239,11 @@ def _print_render(result) -> None:
 
     for warning in result.warnings:
         console.print(f"[yellow]{escape(warning)}[/]", highlight=False, soft_wrap=True)
+    if result.stale_cards:
+        console.print(f"[yellow]{len(result.stale_cards)} card(s) not current, marked on their page "
+                      "(run `hyte cards` to remake them):[/]", highlight=False)
+        for stale in result.stale_cards:
+            console.print(f"  {escape(stale.line())}", highlight=False, soft_wrap=True)
     if result.rendered:
         typer.echo(result.message)
         for path in result.outputs:
@@ -269,10 +276,16 @@ def build(
 ) -> None:
     """Make the municipal cards, then render the book (HTML and PDF). Without Quarto: everything up to
     the render, then how to install Quarto (exit 0 when the cards succeeded)."""
+    from hyte.batch import CardsInterrupted
     from hyte.render import build as build_book
 
-    cards_result, result = build_book(_config(config), profile, to, workers=workers, force=force,
-                                      progress=sys.stderr.isatty())
+    try:
+        cards_result, result = build_book(_config(config), profile, to, workers=workers, force=force,
+                                          progress=sys.stderr.isatty())
+    except CardsInterrupted as stopped:  # the finished cards are recorded: say what was done
+        for line in stopped.result.summary_lines():
+            typer.echo(line, err=True)
+        raise
     for line in cards_result.summary_lines():
         if line.startswith("FAILED"):
             console.print(f"[bold red]FAILED[/]{line[6:]}", highlight=False, soft_wrap=True)
@@ -296,10 +309,15 @@ def cards(
     config: ConfigOption = None,
 ) -> None:
     """Run the municipal card notebook for each municipality (only cards whose inputs changed)."""
-    from hyte.batch import run_cards
+    from hyte.batch import CardsInterrupted, run_cards
 
-    result = run_cards(_config(config), codes or None, workers=workers, force=force, engine=engine,
-                       progress=sys.stderr.isatty(), config_path=config)
+    try:
+        result = run_cards(_config(config), codes or None, workers=workers, force=force,
+                           engine=engine, progress=sys.stderr.isatty(), config_path=config)
+    except CardsInterrupted as stopped:  # the finished cards are recorded: say what was done
+        for line in stopped.result.summary_lines():
+            typer.echo(line, err=True)
+        raise
     for line in result.summary_lines():
         if line.startswith("FAILED"):
             console.print(f"[bold red]FAILED[/]{line[6:]}", highlight=False, soft_wrap=True)
@@ -383,6 +401,9 @@ def fetch(
     resume: Annotated[bool, typer.Option(
         "--resume/--restart",
         help="Reuse responses saved by an interrupted fetch, or start over")] = True,
+    replace: Annotated[bool, typer.Option(
+        "--replace", help="Replace an existing snapshot of the same id (kept until the new one is "
+        "complete)")] = False,
     config: ConfigOption = None,
 ) -> None:
     """Download indicator data from THL Sotkanet into a new snapshot."""
@@ -398,7 +419,7 @@ def fetch(
     snapshot, report = fetch_snapshot(
         client, catalog, years=parse_years(years or f"2010-{date.today().year}"),
         snapshot_id=snapshot_id, root=settings.root, indicators=indicator, resume=resume,
-        progress=sys.stderr.isatty())
+        progress=sys.stderr.isatty(), replace=replace)
     _print_snapshot_result(snapshot, report)
 
 
@@ -415,6 +436,9 @@ def import_(
     local: Annotated[bool, typer.Option(
         "--local", help="The files are indicator values from outside Sotkanet (hyte's local CSV "
                         "format, see docs/local_indicators.md); they go to data/local/values.csv")] = False,
+    replace: Annotated[bool, typer.Option(
+        "--replace", help="Replace an existing snapshot of the same id (kept until the new one is "
+        "complete)")] = False,
     config: ConfigOption = None,
 ) -> None:
     """Build a snapshot from Sotkanet data files saved by hand (or, with --local, import values from
@@ -426,7 +450,7 @@ def import_(
         _import_local(files, settings)
         return
     snapshot, report = import_files(files, snapshot_id=snapshot_id, root=settings.root,
-                                    indicator=indicator)
+                                    indicator=indicator, replace=replace)
     _print_snapshot_result(snapshot, report)
 
 

@@ -85,15 +85,47 @@ class Config(BaseModel):
 
 
 def load_config(path: Path | None = None, root: Path | None = None) -> Config:
-    """Read and validate ``hyte.yml``; defaults apply when the file does not exist."""
+    """Read and validate ``hyte.yml``; defaults apply when the project has no ``hyte.yml``. A file
+    named with ``path`` (``-c``) must exist; the county must be in the reference data and the outputs
+    must stay inside the project."""
     root = Path(root) if root else project_root()
+    explicit = path is not None
     path = Path(path) if path else root / CONFIG_NAME
-    raw = read_yaml(path) if path.is_file() else {}
+    if explicit and not path.exists():
+        raise HyteError(f"{path}: config file not found: check the path given with -c/--config.")
+    raw = read_yaml(path) if explicit or path.exists() else {}
     if raw is None:
         raw = {}
     if not isinstance(raw, dict):
         raise HyteError(f"{path}: expected 'key: value' settings, found {type(raw).__name__}.")
     try:
-        return Config(**raw, root=root)
+        config = Config(**raw, root=root)
     except ValidationError as exc:
         raise HyteError(describe_validation_error(exc, path)) from None
+    _check_county(config, path)
+    _check_outputs(config, path)
+    return config
+
+
+def _check_county(config: Config, path: Path) -> None:
+    """The county code must be one of the reference data's counties (where the project has them)."""
+    reference = config.root / "data" / "reference"
+    if not (reference / "counties.csv").is_file():
+        return
+    from hyte.regions import load_regions
+
+    try:
+        load_regions(reference).county(config.county)
+    except HyteError as exc:
+        raise HyteError(f"{path}: field 'county': {exc}") from None
+
+
+def _check_outputs(config: Config, path: Path) -> None:
+    """Cards and the site are written (and cleaned) under their folders: keep them inside the project."""
+    root = config.root.resolve()
+    for name in ("cards", "site"):
+        value = getattr(config.outputs, name)
+        target = config.path(value).resolve()
+        if target == root or not target.is_relative_to(root):
+            raise HyteError(f"{path}: field 'outputs.{name}': '{value}' is not a folder inside the "
+                            f"project ({root}): name a subfolder such as 'municipal_cards'.")

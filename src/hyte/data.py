@@ -40,6 +40,7 @@ TIDY_COLUMNS: dict[str, str] = {
 }
 KEY = ["indicator", "region_id", "year", "sex"]
 SEXES = ("total", "male", "female")
+YEAR_RANGE = (1900, 2100)
 
 
 @dataclass
@@ -58,6 +59,9 @@ class LoadReport:
     def lines(self) -> list[str]:
         """Human-readable summary lines."""
         out = [f"{self.rows_in} rows read, {self.rows_out} kept"]
+        if self.bad_rows:
+            out.append(f"{len(self.bad_rows)} bad rows left out (listed below and in the snapshot's "
+                       "manifest, load_report)")
         if self.missing_value:
             out.append(f"{self.missing_value} rows without a value (suppressed or missing) kept as empty")
         if self.other_levels:
@@ -99,6 +103,19 @@ def _number(value: Any) -> float:
     return float(text)
 
 
+def _value_problem(year: int, value: float, count: float, row: Mapping[str, Any]) -> str | None:
+    """Why a parsed row cannot be kept (a value no statistic has), or None."""
+    if math.isinf(value):
+        return f"value {row.get('value')!r} is not a finite number"
+    if math.isinf(count):
+        return f"absValue {row.get('absValue')!r} is not a finite number"
+    if count < 0:
+        return f"absValue {row.get('absValue')!r} is negative (a count is 0 or more)"
+    if not YEAR_RANGE[0] <= year <= YEAR_RANGE[1]:
+        return f"year {year} is outside {YEAR_RANGE[0]}–{YEAR_RANGE[1]}"
+    return None
+
+
 def tidy_from_rows(
     rows: Iterable[Mapping[str, Any]],
     regions: Regions,
@@ -125,6 +142,10 @@ def tidy_from_rows(
             count = _number(row.get("absValue"))
         except (KeyError, TypeError, ValueError) as exc:
             report.bad_rows.append(f"{source} row {position}: {exc!s} in {dict(row)}")
+            continue
+        problem = _value_problem(year, value, count, row)
+        if problem:
+            report.bad_rows.append(f"{source} row {position}: {problem}")
             continue
         if sex not in SEXES:
             report.bad_rows.append(f"{source} row {position}: unknown gender '{sex}'")

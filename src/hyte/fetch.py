@@ -26,7 +26,7 @@ from hyte.data import SEXES, LoadReport
 from hyte.errors import HyteError
 from hyte.paths import data_dir, reference_dir
 from hyte.regions import load_regions
-from hyte.snapshot import Snapshot, SnapshotBuilder
+from hyte.snapshot import Snapshot, SnapshotBuilder, refuse_existing
 from hyte.sotkanet import (
     ATTRIBUTION_FI,
     SotkanetClient,
@@ -85,11 +85,13 @@ def fetch_snapshot(
     genders: Sequence[str] = SEXES,
     progress: bool = True,
     resume: bool = True,
+    replace: bool = False,
 ) -> tuple[Snapshot, LoadReport]:
     """Fetch the indicators (default: every catalog indicator) for ``years`` into a new snapshot.
 
     Raw responses already saved by an interrupted run with the same id and the same request are
-    reused (``resume=False`` starts over). An indicator that still fails after the client's retries
+    reused (``resume=False`` starts over). An existing snapshot of the same id is refused unless
+    ``replace`` (then it stays until the new one is complete). An indicator that still fails after the client's retries
     stops the fetch with a HyteError naming it; nothing incomplete is ever put in place.
     """
     ids = _indicator_ids(catalog, indicators)
@@ -103,6 +105,7 @@ def fetch_snapshot(
     snapshot_id = check_snapshot_id(snapshot_id or default_snapshot_id())
     reference = load_regions(reference_dir(root))
     target = data_dir(root) / "snapshots" / snapshot_id
+    refuse_existing(target, snapshot_id, replace)
     builder = SnapshotBuilder(target, source="sotkanet", resume=resume)
     resumed = builder.resumed
 
@@ -130,7 +133,7 @@ def fetch_snapshot(
                     f"rerun the same command (--snapshot-id {snapshot_id}) to resume."
                 ) from None
             builder.indicators[str(indicator)] = parse_indicator_metadata(meta, meta_name)
-            sources.append((data_name, parse_json_rows(data, data_name)))
+            sources.append((data_name, _as_requested(parse_json_rows(data, data_name), indicator)))
             if bar:
                 bar.advance(task)
 
@@ -171,6 +174,22 @@ def _indicator_ids(catalog: Catalog | None, indicators: Sequence[int] | None) ->
     if any(i <= 0 for i in ids):
         raise HyteError(f"Indicator ids must be positive Sotkanet ids, got {ids}.")
     return list(dict.fromkeys(ids))
+
+
+def _as_requested(rows: list[dict[str, Any]], indicator: int) -> list[dict[str, Any]]:
+    """Rows of another indicator than the one requested would mislabel the data: mark them bad."""
+    for row in rows:
+        given = row.get("indicator")
+        if given in (None, ""):
+            row["indicator"] = indicator
+            continue
+        try:
+            same = int(given) == indicator
+        except (TypeError, ValueError):
+            same = False
+        if not same:
+            row["_problem"] = f"indicator {given!r}, not the {indicator} requested"
+    return rows
 
 
 def _saved_or_fetched(builder: SnapshotBuilder, name: str, url: str, fetch) -> bytes:

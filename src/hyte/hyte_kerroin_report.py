@@ -17,6 +17,7 @@ from matplotlib.patches import Patch
 from hyte import fmt
 from hyte.hyte_kerroin import OUTCOME, PROCESS, ROLE_FI, KerroinConfig, KerroinResult, KerroinRun
 from hyte.local import shown_id
+from hyte.markup import Raw, md_text, plain_figure_text
 
 # Okabe & Ito (2008), "Color Universal Design".
 OKABE_ITO = {
@@ -52,10 +53,12 @@ _METHOD_FI = {"minmax": "min–max alueiden kesken", "percentile": "sijaluku alu
 
 
 def markdown_table(headers: list[str], rows: list[list[str]], align: str | None = None) -> str:
-    """A pipe table; ``align`` is one letter per column: l(eft) or r(ight)."""
+    """A pipe table; ``align`` is one letter per column: l(eft) or r(ight). Cells are text, escaped
+    (hyte.markup); a :class:`~hyte.markup.Raw` cell is Markdown built from escaped parts."""
     align = align or "l" * len(headers)
     rule = ["---:" if a == "r" else ":---" for a in align]
-    clean = [[str(cell).replace("|", "\\|").replace("\n", " ") for cell in row] for row in rows]
+    clean = [[str(cell).replace("\n", " ") if isinstance(cell, Raw) else md_text(cell) for cell in row]
+             for row in rows]
     lines = ["| " + " | ".join(headers) + " |", "| " + " | ".join(rule) + " |"]
     lines += ["| " + " | ".join(row) + " |" for row in clean]
     return "\n".join(lines)
@@ -106,7 +109,7 @@ def summary_markdown(run: KerroinRun) -> str:
     result = run.result
     config = run.config
     row = result.row()
-    name = row["name_fi"]
+    name = md_text(row["name_fi"])
     counted = result.counted
     if pd.isna(row["score"]):
         return (f"{name}: laskennallista HYTE-kerrointa ei voitu laskea, koska tietojen kattavuus on "
@@ -120,7 +123,7 @@ def summary_markdown(run: KerroinRun) -> str:
         _halves_sentence(row),
     ]
     if best.name != result.county:
-        parts.append(f"Parhaat pisteet sai {best['name_fi']} ({_points(best['score'])}).")
+        parts.append(f"Parhaat pisteet sai {md_text(best['name_fi'])} ({_points(best['score'])}).")
     if not row["complete"]:
         parts.append(f"Pisteet perustuvat {fmt.percent(row['coverage'] * 100, 0)}:iin mallin painoista: "
                      "puuttuvien indikaattoreiden painot on jaettu uudelleen niille, joista tieto on, "
@@ -163,8 +166,8 @@ def sensitivity_markdown(run: KerroinRun) -> str:
     if top["points"] <= 0:
         return ("Yhdenkään indikaattorin kokeiltu parannus ei nostaisi pisteitä: alue on jo paras "
                 "kaikissa niissä indikaattoreissa, joista sillä on tieto.")
-    text = (f"Kokeilluista parannuksista eniten toisi indikaattori **{entry.name_fi}**: "
-            f"{_step_text(entry, top['step'])} parannus nostaisi pisteitä {_points(top['points'])}")
+    text = (f"Kokeilluista parannuksista eniten toisi indikaattori **{md_text(entry.name_fi)}**: "
+            f"{md_text(_step_text(entry, top['step']))} parannus nostaisi pisteitä {_points(top['points'])}")
     if pd.notna(top["euros"]):
         text += f" ja osuutta noin {_euros(top['euros'])}"
     if top["rank_after"] != top["rank_before"]:
@@ -173,7 +176,7 @@ def sensitivity_markdown(run: KerroinRun) -> str:
     text += "."
     if len(zero):
         text += (" Parannus ei tuottaisi pisteitä indikaattoreissa, joissa alue on jo paras: "
-                 + ", ".join(zero["name_fi"]) + ".")
+                 + md_text(", ".join(zero["name_fi"])) + ".")
     return text
 
 
@@ -192,7 +195,7 @@ def missing_markdown(result: KerroinResult) -> str:
         reasons = sorted({i.reason_fi for i in items})
         where = ("kaikilta alueilta" if len({i.county_code for i in items}) == counted
                  else "alueilta " + ", ".join(sorted(result.inputs.name(i.county_code) for i in items)))
-        lines.append(f"- {label}: puuttuu {where} ({'; '.join(reasons)}).")
+        lines.append("- " + md_text(f"{label}: puuttuu {where} ({'; '.join(reasons)})."))
     lines.append("")
     lines.append("Puuttuvaa tietoa ei lasketa nollaksi: pisteet lasketaan niistä indikaattoreista, "
                  "joista tieto on, ja kattavuus näytetään taulukoissa.")
@@ -201,7 +204,7 @@ def missing_markdown(result: KerroinResult) -> str:
 
 def notes_markdown(run: KerroinRun) -> str:
     notes = list(run.result.notes) + list(run.catalog_notes)
-    return "\n".join(f"- {note}" for note in notes) if notes else ""
+    return "\n".join(f"- {md_text(note)}" for note in notes) if notes else ""
 
 
 # --- tables --------------------------------------------------------------------------------------
@@ -212,7 +215,7 @@ def ranking_table(result: KerroinResult) -> str:
     table = result.table.sort_values(["score", "name_fi"], ascending=[False, True], na_position="last")
     rows = []
     for code, row in table.iterrows():
-        name = f"**{row['name_fi']}**" if code == result.county else row["name_fi"]
+        name = Raw(f"**{md_text(row['name_fi'])}**") if code == result.county else row["name_fi"]
         rows.append([_rank(row["rank"]), name, _points(row["score"]), _points(row[PROCESS]),
                      _points(row[OUTCOME]), fmt.percent(row["coverage"] * 100, 0), _euros(row["euros"]),
                      _euros(row["euros_per_resident"]), _euros(row["euros_difference"], signed=True)])
@@ -242,8 +245,8 @@ def decomposition_table(result: KerroinResult) -> str:
                      fmt.percent(weight * 100, 1) if pd.notna(points) else "–",
                      _points(points) if pd.notna(points) else "puuttuu"])
     total = result.row()
-    rows.append(["**Yhteensä**", "", "", "", "", "", "", fmt.percent(result.weights.loc[code].sum() * 100, 0)
-                 if pd.notna(total["score"]) else "–", f"**{_points(total['score'])}**"])
+    rows.append([Raw("**Yhteensä**"), "", "", "", "", "", "", fmt.percent(result.weights.loc[code].sum() * 100, 0)
+                 if pd.notna(total["score"]) else "–", Raw(f"**{md_text(_points(total['score']))}**")])
     headers = ["Indikaattori", "Osa", "Sotkanet", "Vuosi", "Arvo", "Suhteellinen muutos", "Osapisteet 0–1",
                "Paino", "Pisteet"]
     return markdown_table(headers, rows, "lllllrrrr")
@@ -300,7 +303,7 @@ def drivers_markdown(run: KerroinRun, top: int = 5) -> str:
         start_year, year = run.inputs.years[entry.key]
         usable = frame.dropna(subset=["change_points"])
         total = usable["change_points"].sum()
-        heading = f"#### {entry.name_fi}\n"
+        heading = f"#### {md_text(entry.name_fi)}\n"
         if usable.empty:
             blocks.append(heading + "\nKuntien lukumäärätietoja ei ole, joten vaikutusta ei voi jakaa kunnille.")
             continue
@@ -315,7 +318,7 @@ def drivers_markdown(run: KerroinRun, top: int = 5) -> str:
         flagged = frame[frame["note_fi"] != ""]
         if len(flagged):
             sentence += f" {len(flagged)} kunnan tiedot puuttuvat osin, ja ne on jätetty laskusta."
-        blocks.append(heading + "\n" + sentence + "\n\n" + drivers_table(run, entry.key, top))
+        blocks.append(heading + "\n" + md_text(sentence) + "\n\n" + drivers_table(run, entry.key, top))
     return "\n\n".join(blocks) if blocks else "Tulosindikaattoreista ei ole kuntatason tietoja."
 
 
@@ -343,8 +346,8 @@ def assumptions_table(config: KerroinConfig) -> str:
         if setting.source:
             basis.append(f"Lähde: {_source_link(config.source(setting.source))}")
         if setting.assumption_fi:
-            basis.append(f"Oletus: {setting.assumption_fi}")
-        rows.append([_SETTING_LABELS_FI[name], _setting_value_fi(name, setting.value), " ".join(basis)])
+            basis.append(f"Oletus: {md_text(setting.assumption_fi)}")
+        rows.append([_SETTING_LABELS_FI[name], _setting_value_fi(name, setting.value), Raw(" ".join(basis))])
     return markdown_table(["Asetus", "Arvo", "Peruste"], rows)
 
 
@@ -362,23 +365,32 @@ def indicator_assumptions_table(config: KerroinConfig) -> str:
                      (shown_id(entry.indicator) + (" (korvaava)" if entry.proxy else "")) if entry.indicator
                      else "ei tiedossa",
                      "suurempi parempi" if entry.higher_is_better else "pienempi parempi",
-                     fmt.number(entry.weight, 1), target, sources or "–", entry.assumption_fi or "–"])
+                     fmt.number(entry.weight, 1), target, Raw(sources or "–"), entry.assumption_fi or "–"])
     headers = ["Indikaattori", "Osa", "Sotkanet", "Suunta", "Paino", "Tavoitearvo", "Lähteet", "Oletus"]
     return markdown_table(headers, rows)
 
 
+def _url(url: str) -> str:
+    """A URL for a Markdown link target: no space or parenthesis ends it early."""
+    return str(url).strip().replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+
+
 def _source_link(source) -> str:
-    return f"[{source.publisher}]({source.url})" if source.url else source.publisher
+    """A source as Markdown (escaped), linked when it has a URL."""
+    name = md_text(source.publisher)
+    return f"[{name}]({_url(source.url)})" if source.url else name
 
 
 def sources_markdown(config: KerroinConfig) -> str:
-    return "\n".join(f"- {s.publisher}: " + (f"[{s.title}]({s.url})" if s.url else s.title) + f". {s.says_fi}"
-                     for s in config.sources)
+    return "\n".join(f"- {md_text(s.publisher)}: "
+                     + (f"[{md_text(s.title)}]({_url(s.url)})" if s.url else md_text(s.title))
+                     + f". {md_text(s.says_fi)}" for s in config.sources)
 
 
 # --- figures -------------------------------------------------------------------------------------
 
 
+@plain_figure_text
 def ranking_figure(result: KerroinResult) -> tuple[Figure, str]:
     """Horizontal bars of all counties' scores, best on top; the county highlighted (colour + hatch)."""
     table = result.table.dropna(subset=["score"]).sort_values("score", ascending=True)
@@ -418,6 +430,7 @@ def ranking_figure(result: KerroinResult) -> tuple[Figure, str]:
     return fig, alt
 
 
+@plain_figure_text
 def decomposition_figure(result: KerroinResult) -> tuple[Figure, str]:
     """The county's points per indicator against the most each could give (its weight × 100)."""
     config = result.config

@@ -36,10 +36,11 @@ from hyte.errors import HyteError
 from hyte.fetch import check_snapshot_id
 from hyte.paths import data_dir, reference_dir
 from hyte.regions import Regions, load_regions, normalise_municipality_code
-from hyte.snapshot import Snapshot, SnapshotBuilder
+from hyte.snapshot import Snapshot, SnapshotBuilder, refuse_existing
 from hyte.sotkanet import (
     ATTRIBUTION_FI,
     canonical_column,
+    decode_payload,
     parse_csv_rows,
     parse_json,
     read_delimited,
@@ -84,11 +85,15 @@ def import_files(
     snapshot_id: str | None = None,
     root: Path | None = None,
     indicator: int | None = None,
+    replace: bool = False,
 ) -> tuple[Snapshot, ImportReport]:
-    """Read the files, build ``data/snapshots/<snapshot_id>/`` (source 'import') and report."""
+    """Read the files, build ``data/snapshots/<snapshot_id>/`` (source 'import') and report. An
+    existing snapshot of the same id is refused unless ``replace`` (it stays until the new one is
+    complete)."""
     if not paths:
         raise HyteError("No files to import: give one or more Sotkanet /json or /csv files.")
     snapshot_id = check_snapshot_id(snapshot_id or default_import_id())
+    refuse_existing(data_dir(root) / "snapshots" / snapshot_id, snapshot_id, replace)
     reference = load_regions(reference_dir(root))
     report = ImportReport()
     loaded = [_load(Path(p)) for p in paths]
@@ -173,7 +178,7 @@ def _load(path: Path) -> _Input:
         except (OSError, EOFError) as exc:
             raise HyteError(f"{path}: damaged gzip file ({exc}).") from None
     source = str(path)
-    start = payload.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    start = decode_payload(payload, source).lstrip("\ufeff \t\r\n")[:1].encode()
     if start in (b"[", b"{"):
         data = parse_json(payload, source)
         return _Input(path, payload, digest, *_classify_json(data, source))
@@ -219,6 +224,9 @@ def _with_indicator(item: _Input, indicator: int | None) -> list[dict[str, Any]]
         for row in rows:
             if row.get("indicator") in (None, ""):
                 row["indicator"] = int(indicator)
+            elif str(row["indicator"]).strip() != str(int(indicator)):
+                row["_problem"] = (f"indicator {row['indicator']!r}, not the {indicator} given with "
+                                   "--indicator")
     elif rows and all(row.get("indicator") in (None, "") for row in rows):
         raise HyteError(f"{item.path}: the file has no indicator column; give the Sotkanet id with "
                         "--indicator ID (e.g. --indicator 127).")

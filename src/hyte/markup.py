@@ -1,4 +1,4 @@
-"""Free text into Markdown and HTML safely: escaping, and tables with escaped cells.
+r"""Free text into Markdown and HTML safely: escaping, and tables with escaped cells.
 
 Text typed into the YAML files (goal texts, measures, names, assessments) must reach the reader as text:
 a goal containing ``<script>`` or ``**bold** [link](x)`` shows those characters, never markup.
@@ -9,14 +9,25 @@ a goal containing ``<script>`` or ``**bold** [link](x)`` shows those characters,
 - :func:`escape_html` is the HTML form (``&``, ``<``, ``>``, quotes).
 - :func:`markdown_table` / :func:`html_table` build tables from plain cell texts, escaping every cell;
   cells already built from escaped parts are passed as :class:`Raw`.
+- :func:`md_text` is one line of Markdown (no-break spaces kept), for sentences printed into chapters;
+  :func:`attribute_text` a double-quoted Pandoc attribute value (``fig-alt``); :func:`plain_figure_text`
+  draws a figure with no text read as matplotlib mathtext (``$``); :func:`typst_string` a typst string
+  literal. (hyte.style's matplotlib settings also switch mathtext off for the card figures.)
+
+Quarto expands shortcodes (``{{< env HOME >}}``) before Pandoc parses the text: escaped braces
+(``\{\{\<``) and character references (``&#123;``) hide them; in an attribute value, where neither
+exists, :func:`attribute_text` breaks ``{{`` and ``}}`` with an invisible word joiner (U+2060).
 """
 
 from __future__ import annotations
 
+import functools
 import html
 import re
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 # Characters with a meaning anywhere in Pandoc (Quarto) or CommonMark (Jupyter) Markdown: emphasis,
 # code, links, raw HTML, entities, tables, headings, math, citations, super/subscript, attributes.
@@ -26,6 +37,17 @@ _MARKDOWN_SPECIAL = set("\\`*_{}[]<>#|$@^~&!")
 _LINE_START_SPECIAL = set("-+:=(%")
 _ORDERED_LIST_START = re.compile(r"^(\s*\d+)([.)])(?=\s|$)")
 _WHITESPACE = re.compile(r"\s+")
+_LINE_WHITESPACE = re.compile(r"[ \t\r\n\f\v]+")  # not the no-break space
+_WORD_JOINER = "\u2060"
+_SHORTCODE_BRACES = re.compile(r"([{}])(?=[{}])")
+# Characters HTML inside Markdown still reads as Markdown (Pandoc parses text between HTML tags):
+# written as numeric character references they stay text.
+_HTML_MARKDOWN_SPECIAL = {ch: f"&#{ord(ch)};" for ch in "\\`*_{}[]#|$@^~!"}
+
+
+def _break_shortcodes(text: str) -> str:
+    """``{{<`` / ``>}}`` -> braces with a word joiner between: Quarto finds no shortcode."""
+    return _SHORTCODE_BRACES.sub(lambda m: m[1] + _WORD_JOINER, text)
 
 
 class Raw(str):
@@ -60,13 +82,51 @@ def escape_markdown(text: object, *, inline: bool = False) -> str:
     return "\n".join(out_lines)
 
 
+def md_text(text: object) -> str:
+    """Text (a sentence, a name) as one line of Markdown that renders as exactly that text; unlike
+    ``escape_markdown(inline=True)`` it keeps no-break spaces (between a number and its unit)."""
+    if text is None:
+        return ""
+    if isinstance(text, Raw):
+        return str(text)
+    return escape_markdown(_LINE_WHITESPACE.sub(" ", str(text)).strip())
+
+
+def attribute_text(text: object) -> str:
+    """Text for a double-quoted Pandoc attribute value such as ``fig-alt``: one line, no double quotes
+    or backslashes, no shortcode. (Pandoc escapes ``<`` ``>`` ``&`` when it writes the HTML attribute.)"""
+    value = _WHITESPACE.sub(" ", "" if text is None else str(text)).strip()
+    return _break_shortcodes(value.replace("\\", "/").replace('"', "\u201d"))
+
+
+def plain_figure_text(function: Callable[..., T]) -> Callable[..., T]:
+    """Decorator for a function that draws a matplotlib figure from data texts: inside it no text is
+    read as mathtext (a ``$`` in a name stays a ``$``; ``$$`` no longer makes drawing fail)."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> T:
+        import matplotlib as mpl
+
+        with mpl.rc_context({"text.parse_math": False}):
+            return function(*args, **kwargs)
+
+    return wrapper
+
+
+def typst_string(text: object) -> str:
+    """A typst string literal ``"..."`` holding exactly ``text``."""
+    value = "" if text is None else str(text)
+    value = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "")
+    return f'"{value}"'
+
+
 def escape_html(text: object) -> str:
     """Text -> HTML that shows exactly that text (quotes escaped too, so it is safe in attributes)."""
     if text is None:
         return ""
     if isinstance(text, Raw):
         return str(text)
-    return html.escape(str(text), quote=True)
+    return "".join(_HTML_MARKDOWN_SPECIAL.get(ch) or html.escape(ch, quote=True) for ch in str(text))
 
 
 def _cell(value: object) -> str:

@@ -63,7 +63,7 @@ from pydantic import (
 from hyte.catalog import Catalog, Indicator, Polarity
 from hyte.errors import HyteError
 from hyte.regions import Regions
-from hyte.yamlio import read_yaml
+from hyte.yamlio import decimal_comma_hint, loads_yaml, read_yaml
 
 # --------------------------------------------------------------------------------------------------
 # Vocabulary
@@ -607,7 +607,8 @@ def _describe(exc: ValidationError, raw: Any, path: Path) -> list[str]:
         shown = "" if isinstance(given, (dict, list)) or given is None else f" (got {given!r})"
         where = f"{entry}: " if entry else ""
         what = f"field '{field_path}': " if field_path else ""
-        problems.append(f"{path}: {where}{what}{_clean_message(error['msg'])}{shown}")
+        problems.append(f"{path}: {where}{what}{_clean_message(error['msg'])}{shown}"
+                        + decimal_comma_hint(error))
     return problems
 
 
@@ -1234,9 +1235,8 @@ def write_baselines(plan: Plan, updates: list[BaselineUpdate]) -> int:
     if not changed:
         return 0
     text = "\n".join(lines)
-    import yaml
 
-    new_plan, problems = _parse_plan(yaml.safe_load(text), Path(path), plan.catalog, plan.regions)
+    new_plan, problems = _parse_plan(loads_yaml(text, Path(path)), Path(path), plan.catalog, plan.regions)
     _raise_first(problems, note=" (the plan file was not changed)")
     assert new_plan is not None
     for update, (_, _, _, target) in zip(updates, new_plan.targets()):

@@ -19,7 +19,7 @@ import math
 import pandas as pd
 
 from hyte import fmt
-from hyte.markup import Document, Strong
+from hyte.markup import Document, Strong, plain_figure_text
 from hyte.plan import (
     STATUS_ORDER,
     Eva,
@@ -619,6 +619,7 @@ def progress_alt_text(followup: FollowUp) -> str:
     return " ".join(parts)
 
 
+@plain_figure_text
 def plan_progress_figure(followup: FollowUp, *, title: str | None = None, width: float = 8.0):
     """Progress toward target per indicator: the baseline at 0 %, the target at 100 % and the latest
     value between, coloured and shaped by status (Okabe–Ito colours; circle = met, square = on track,

@@ -48,6 +48,10 @@ def run(environ: dict[str, str] | None = None, *, config=None, echo=print) -> in
             for line in result.summary_lines():
                 echo(f"hyte: {line}")
         book.sync_card_list(config)
+        from hyte.freshness import check_and_mark_cards
+
+        for stale in check_and_mark_cards(config):
+            echo(f"hyte: card not current, marked on its page: {stale.line()}")
         book.write_generated(config, profile)
         echo(f"hyte: book files written for profile '{profile}' "
              f"({len(book.read_card_list(config.root))} municipal cards).")

@@ -52,6 +52,16 @@ class RenderResult:
     log_path: Path | None = None
     message: str = ""
     cards: int = 0
+    stale_cards: list = field(default_factory=list)  # hyte.freshness.CardCheck of cards not current
+
+
+class RenderInterrupted(KeyboardInterrupt):
+    """Ctrl-C during ``quarto render``: the staging folder and Quarto's leftovers were removed."""
+
+
+STAGING_SUFFIX = ".rendering"
+# What Quarto leaves beside the sources while it renders (moved into the output folder at the end).
+_LEFTOVER_SUFFIXES = (".html", ".typ", ".pdf", ".tex", ".quarto_ipynb", ".knit.md")
 
 
 def quarto_executable() -> str | None:
@@ -166,6 +176,9 @@ def render(config, profile: str | None = None, to: str | None = None, *,
     root = Path(config.root)
     result = RenderResult(profile=profile, formats=formats, output_dir=output_dir(root, profile),
                           cards=len(book.read_card_list(root)))
+    from hyte.freshness import check_and_mark_cards
+
+    result.stale_cards = check_and_mark_cards(config)
     quarto = quarto_executable()
     if quarto is None:
         result.message = QUARTO_INSTALL_HELP
@@ -176,8 +189,19 @@ def render(config, profile: str | None = None, to: str | None = None, *,
         raise HyteError(f"Quarto {version_text} is too old for the typst book: install 1.9 or newer "
                         "(https://quarto.org/docs/get-started/, or pip install -e \".[quarto]\").")
     result.quarto_version = version_text
-    command = quarto_command(quarto, profile, formats)
-    code, lines = (runner or _run_streaming)(command, root, quarto_environment(), echo)
+    final = result.output_dir
+    staging = final.with_name(final.name + STAGING_SUFFIX)
+    shutil.rmtree(staging, ignore_errors=True)
+    command = quarto_command(quarto, profile, formats) + ["--output-dir", _for_quarto(staging, root)]
+    before = _source_entries(root, config)
+    try:
+        code, lines = (runner or _run_streaming)(command, root, quarto_environment(), echo)
+    except KeyboardInterrupt:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise RenderInterrupted(f"the render was stopped; the previous site in {final} is "
+                                "unchanged.") from None
+    finally:
+        _remove_leftovers(root, config, before)
     log = root / ".hyte-cache" / f"render-{profile}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     book_log = "$ " + " ".join(command) + "\n" + "\n".join(lines) + "\n"
@@ -187,16 +211,72 @@ def render(config, profile: str | None = None, to: str | None = None, *,
     result.log_path = log
     result.warnings = warning_lines(lines)
     if code != 0:
+        shutil.rmtree(staging, ignore_errors=True)
         errors = [line.strip() for line in lines if _ERROR_LINE.match(line)]
         last = errors[-1] if errors else (lines[-1].strip() if lines else "no output")
-        raise HyteError(f"quarto render failed (exit {code}): {last} – full output in {log}")
-    result.outputs = expected_outputs(root, profile, formats)
-    absent = [str(p) for p in result.outputs if not p.is_file()]
-    if absent:
-        raise HyteError(f"quarto render finished but did not write {', '.join(absent)}; see {log}.")
+        raise HyteError(f"quarto render failed (exit {code}): {last} – full output in {log}; the "
+                        f"previous site in {final.name} is unchanged.")
+    expected = expected_outputs(root, profile, formats)
+    absent = [str(p) for p in expected if not (staging / p.relative_to(final)).is_file()]
+    if absent or not staging.is_dir():
+        shutil.rmtree(staging, ignore_errors=True)
+        raise HyteError(f"quarto render finished but did not write {', '.join(absent) or staging}; "
+                        f"see {log}. The previous site in {final.name} is unchanged.")
+    _swap_in(staging, final)
+    result.outputs = expected
     result.rendered = True
     result.message = f"Rendered profile '{profile}' ({', '.join(formats)}) into {result.output_dir}."
     return result
+
+
+def _for_quarto(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path.resolve())
+
+
+def _swap_in(staging: Path, final: Path) -> None:
+    """Replace ``final`` by the finished ``staging`` folder: two renames, the old site removed last."""
+    old = final.with_name(final.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if final.exists():
+        os.replace(final, old)
+    try:
+        os.replace(staging, final)
+    except BaseException:
+        if old.exists() and not final.exists():
+            os.replace(old, final)
+        raise
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _source_folders(root: Path, config) -> list[Path]:
+    folders = [root, root / "report", root / "notebooks"]
+    cards = Path(config.cards_dir)
+    if cards.is_dir():
+        folders.append(cards)
+    return folders
+
+
+def _source_entries(root: Path, config) -> set[Path]:
+    """The files and folders beside the book's sources before a render."""
+    entries: set[Path] = set()
+    for folder in _source_folders(root, config):
+        if folder.is_dir():
+            entries.update(folder.iterdir())
+    return entries
+
+
+def _remove_leftovers(root: Path, config, before: set[Path]) -> None:
+    """Remove what Quarto left beside the sources (html, typst, ``*_files/``) that was not there
+    before the render: after an interrupted or failed render the source tree is as it was."""
+    for entry in _source_entries(root, config) - before:
+        name = entry.name
+        if entry.is_dir() and name.endswith("_files"):
+            shutil.rmtree(entry, ignore_errors=True)
+        elif entry.is_file() and name.endswith(_LEFTOVER_SUFFIXES):
+            entry.unlink(missing_ok=True)
 
 
 def build(config, profile: str | None = None, to: str | None = None, *, workers: int | None = None,

@@ -27,6 +27,7 @@ from hyte import fmt, stats
 from hyte.fmt import join_names
 from hyte.catalog import CIMethod, Indicator, Polarity
 from hyte.markup import escape_html, escape_markdown, markdown_table
+from hyte.markup import plain_figure_text
 from hyte.summary import indicator_summary, label
 
 __all__ = [
@@ -636,6 +637,7 @@ def _pyplot():
     return plt
 
 
+@plain_figure_text
 def population_figure(population: pd.DataFrame):
     """Horizontal bars of the municipalities' population, largest on top; returns (figure, alt text)."""
     plt = _pyplot()
@@ -658,6 +660,7 @@ def population_figure(population: pd.DataFrame):
     return fig, alt
 
 
+@plain_figure_text
 def trend_figure(chapter: Chapter, indicators: Sequence[Indicator], *, columns: int = 2):
     """Small multiples: the county and the whole country over the years, one panel per indicator;
     returns (figure, alt text that states the first and last value of each line)."""

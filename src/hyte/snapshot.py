@@ -49,6 +49,20 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def current_umask() -> int:
+    """The process's umask (read from /proc where possible: setting it to read it is not
+    thread-safe)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 def write_bytes_atomic(path: Path, payload: bytes) -> None:
     """Write to a temporary file in the same folder, then rename over ``path``."""
     path = Path(path)
@@ -58,6 +72,7 @@ def write_bytes_atomic(path: Path, payload: bytes) -> None:
         with os.fdopen(handle, "wb") as out:
             out.write(payload)
             out.flush()
+            os.fchmod(out.fileno(), 0o666 & ~current_umask())  # mkstemp makes 0600: publishable
             os.fsync(out.fileno())
         os.replace(temp, path)
     except BaseException:
@@ -157,10 +172,24 @@ def open_snapshot(path: str | Path, root: Path | None = None) -> Snapshot:
         raise HyteError(f"No snapshot at {folder} (no {MANIFEST}). {hint}")
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise HyteError(f"{manifest_path}: not UTF-8 text: the snapshot is damaged; rebuild it "
+                        "(hyte fetch / hyte import --replace).") from None
     except json.JSONDecodeError as exc:
         raise HyteError(f"{manifest_path}: not valid JSON (line {exc.lineno}): the snapshot is damaged; "
                         "rebuild it.") from None
+    if not isinstance(manifest, dict):
+        raise HyteError(f"{manifest_path}: a manifest is a JSON object, this is a "
+                        f"{type(manifest).__name__}: the snapshot is damaged; rebuild it.")
     return Snapshot(folder, manifest)
+
+
+def refuse_existing(target: Path, snapshot_id: str, replace: bool) -> None:
+    """A snapshot is never replaced silently: an existing id needs ``--replace``."""
+    if Path(target).exists() and not replace:
+        raise HyteError(f"Snapshot '{snapshot_id}' already exists ({target}): choose another "
+                        "--snapshot-id, or give --replace to replace it (the old one stays until the "
+                        "new one is complete).")
 
 
 class SnapshotBuilder:
@@ -187,7 +216,9 @@ class SnapshotBuilder:
         if progress.is_file():
             try:
                 self.files = json.loads(progress.read_text(encoding="utf-8"))
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                self.files = {}
+            if not isinstance(self.files, dict):
                 self.files = {}
             self.files = {k: v for k, v in self.files.items() if (self.work / k).is_file()}
 

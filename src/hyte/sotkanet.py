@@ -22,10 +22,12 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
+from functools import partial
 from typing import Any
 
 import pandas as pd
 import requests
+import urllib3
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
 from hyte import __version__
@@ -40,6 +42,8 @@ DEFAULT_USER_AGENT = (f"hyte/{__version__} (wellbeing reporting of a Finnish wel
 ATTRIBUTION_FI = "Lähde: THL, Sotkanet"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER = 120.0  # seconds: never sleep longer than this on a server's Retry-After
+TOTAL_TIMEOUT = 150.0  # seconds: the longest one request may take, however slowly bytes arrive
+MAX_RESPONSE_BYTES = 200 * 1024 * 1024  # one indicator's /json for every region is a few MB
 ROW_FIELDS = ("indicator", "region", "year", "gender", "value", "absValue")
 
 # Column names seen in Sotkanet /csv responses, R sotkanet output and hand-made dumps.
@@ -93,14 +97,23 @@ class SotkanetClient:
         backoff: float = 1.0,
         session: requests.Session | None = None,
         contact: str | None = None,
+        total_timeout: float = TOTAL_TIMEOUT,
+        max_bytes: int = MAX_RESPONSE_BYTES,
+        on_wait=None,
     ):
-        """``contact`` (an e-mail or URL) is added to the User-Agent so THL can reach the user."""
+        """``contact`` (an e-mail or URL) is added to the User-Agent so THL can reach the user.
+        ``timeout`` is (connect, between bytes); ``total_timeout`` bounds a whole request and
+        ``max_bytes`` the size of a response. ``on_wait(message)`` is told of every wait before a
+        retry (default: a line on stderr)."""
         if contact:
             user_agent = f"{user_agent} contact: {contact.strip()}"
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.max_attempts = max(1, int(max_attempts))
         self.backoff = float(backoff)
+        self.total_timeout = float(total_timeout)
+        self.max_bytes = int(max_bytes)
+        self.on_wait = on_wait or _say_on_stderr
         self.session = session or requests.Session()
         self.session.headers["User-Agent"] = user_agent
 
@@ -110,7 +123,11 @@ class SotkanetClient:
         """The full URL of ``path`` with (repeatable) query parameters, as it will be requested."""
         address = f"{self.base_url}/{path.lstrip('/')}"
         request = requests.Request("GET", address, params=list(params))
-        return str(request.prepare().url)
+        try:
+            return str(request.prepare().url)
+        except (requests.RequestException, ValueError) as exc:
+            raise HyteError(f"--base-url '{self.base_url}' is not a usable URL ({_short(exc)}): "
+                            f"use e.g. {DEFAULT_BASE_URL}.") from None
 
     def data_url(self, indicator: int, years: Iterable[int],
                  genders: Iterable[str] = SEXES, fmt: str = "json") -> str:
@@ -167,32 +184,79 @@ class SotkanetClient:
             retry=retry_if_exception_type(_Transient),
             reraise=True,
             sleep=time.sleep,
+            before_sleep=self._tell_wait,
         )
         try:
             return retrying(self._get_once, url)
         except _Transient as failure:
             raise HyteError(
-                f"Sotkanet did not answer {url}: {failure.reason} after {self.max_attempts} "
-                "attempt(s). The service may be busy or down: try again later."
+                f"Sotkanet did not answer {short_url(url)}: {failure.reason} after "
+                f"{self.max_attempts} attempt(s). The service may be busy or down: try again later."
             ) from None
 
     def _get_once(self, url: str) -> bytes:
+        started = time.monotonic()
         try:
-            response = self.session.get(url, timeout=self.timeout)
+            response = self.session.get(url, timeout=self.timeout, stream=True)
         except requests.Timeout as exc:
             raise _Transient(url, f"timed out ({type(exc).__name__})") from None
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
             raise _Transient(url, _connection_problem(exc)) from None
         except requests.RequestException as exc:
-            raise HyteError(f"Cannot request {url}: {_short(exc)}.") from None
-        if response.status_code in RETRY_STATUSES:
-            raise _Transient(url, f"HTTP {response.status_code} {response.reason or ''}".strip(),
-                             _retry_after(response.headers.get("Retry-After")))
-        if response.status_code != 200:
-            hint = " Check the indicator id and --base-url." if response.status_code == 404 else ""
-            raise HyteError(f"Sotkanet refused {url}: HTTP {response.status_code} "
-                            f"{response.reason or ''}.{hint}".replace(" .", "."))
-        return response.content
+            raise HyteError(f"Cannot request {short_url(url)}: {_short(exc)}.") from None
+        with response:
+            if response.status_code in RETRY_STATUSES:
+                header = response.headers.get("Retry-After")
+                asked = _retry_after_seconds(header)
+                if asked is not None and asked > MAX_RETRY_AFTER:
+                    raise HyteError(
+                        f"Sotkanet is busy (HTTP {response.status_code}) and asked to wait "
+                        f"{asked:.0f} s before asking again (Retry-After: {header}); hyte waits at "
+                        f"most {MAX_RETRY_AFTER:.0f} s: try again later.")
+                raise _Transient(url, f"HTTP {response.status_code} {response.reason or ''}".strip(),
+                                 _retry_after(header))
+            if response.status_code != 200:
+                hint = " Check the indicator id and --base-url." if response.status_code == 404 else ""
+                raise HyteError(f"Sotkanet refused {short_url(url)}: HTTP {response.status_code} "
+                                f"{response.reason or ''}.{hint}".replace(" .", "."))
+            return self._body(response, url, started)
+
+    def _body(self, response: requests.Response, url: str, started: float) -> bytes:
+        """The body, read as it arrives, within the total time limit and the size cap."""
+        declared = response.headers.get("Content-Length")
+        if declared and declared.isdigit() and int(declared) > self.max_bytes:
+            raise HyteError(f"Sotkanet's answer to {short_url(url)} would be {_size(int(declared))}, "
+                            f"more than hyte accepts ({_size(self.max_bytes)}): ask for fewer years.")
+        chunks, size = [], 0
+        read1 = getattr(response.raw, "read1", None)  # returns as soon as some bytes arrived
+        reader = partial(read1 or response.raw.read, decode_content=True)
+        try:
+            while True:
+                chunk = reader(64 * 1024)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > self.max_bytes:
+                    raise HyteError(f"Sotkanet's answer to {short_url(url)} is larger than hyte "
+                                    f"accepts ({_size(self.max_bytes)}): ask for fewer years.")
+                chunks.append(chunk)
+                if time.monotonic() - started > self.total_timeout:
+                    raise HyteError(f"Sotkanet's answer to {short_url(url)} took longer than "
+                                    f"{self.total_timeout:.0f} s (only {_size(size)} arrived): the "
+                                    "service is slow; try again later.")
+        except (requests.Timeout, urllib3.exceptions.TimeoutError) as exc:
+            raise _Transient(url, f"timed out ({type(exc).__name__})") from None
+        except (requests.ConnectionError, urllib3.exceptions.HTTPError, OSError) as exc:
+            raise _Transient(url, _connection_problem(exc)) from None
+        return b"".join(chunks)
+
+    def _tell_wait(self, state: RetryCallState) -> None:
+        failure = state.outcome.exception() if state.outcome else None
+        seconds = state.next_action.sleep if state.next_action else 0
+        reason = failure.reason if isinstance(failure, _Transient) else "failed"
+        if seconds >= 1:
+            self.on_wait(f"Sotkanet: {reason}; waiting {seconds:.0f} s before attempt "
+                         f"{state.attempt_number + 1}/{self.max_attempts}.")
 
     def _wait(self, state: RetryCallState) -> float:
         failure = state.outcome.exception() if state.outcome else None
@@ -201,8 +265,44 @@ class SotkanetClient:
         return min(60.0, self.backoff * 2 ** (state.attempt_number - 1))
 
 
+def _say_on_stderr(message: str) -> None:
+    import sys
+
+    print(message, file=sys.stderr, flush=True)
+
+
+def _size(count: int) -> str:
+    return f"{count / 1024 / 1024:.0f} MB" if count >= 1024 * 1024 else f"{count / 1024:.0f} kB"
+
+
+def short_url(url: str) -> str:
+    """A URL for an error line: repeated parameters once ('years=2005…2023', 'genders=total,male')."""
+    from urllib.parse import parse_qsl, urlsplit
+
+    parts = urlsplit(url)
+    values: dict[str, list[str]] = {}
+    for key, value in parse_qsl(parts.query, keep_blank_values=True):
+        values.setdefault(key, []).append(value)
+    if not values:
+        return url
+    shown = []
+    for key, items in values.items():
+        if len(items) > 2 and all(v.isdigit() for v in items):
+            numbers = sorted(int(v) for v in items)
+            shown.append(f"{key}={numbers[0]}…{numbers[-1]}")
+        else:
+            shown.append(f"{key}={','.join(items)}")
+    return f"{parts.scheme}://{parts.netloc}{parts.path}?{'&'.join(shown)}"
+
+
 def _retry_after(header: str | None) -> float | None:
     """Seconds from a Retry-After header (delta-seconds or an HTTP date), capped; None if absent."""
+    seconds = _retry_after_seconds(header)
+    return None if seconds is None else min(MAX_RETRY_AFTER, seconds)
+
+
+def _retry_after_seconds(header: str | None) -> float | None:
+    """Seconds from a Retry-After header, not capped; None if absent or unreadable."""
     if not header:
         return None
     text = header.strip()
@@ -214,7 +314,7 @@ def _retry_after(header: str | None) -> float | None:
         except (TypeError, ValueError):
             return None
         seconds = when.timestamp() - time.time()
-    return max(0.0, min(MAX_RETRY_AFTER, seconds))
+    return max(0.0, seconds)
 
 
 def _connection_problem(exc: BaseException) -> str:
@@ -235,6 +335,43 @@ def _short(exc: BaseException) -> str:
 
 
 def _text(payload: bytes, source: str) -> str:
+    """Bytes of a response or an exported file -> text with '\n' line ends.
+
+    UTF-8 (with or without a BOM), UTF-16 (Excel's "Unicode text", with a BOM or recognised by its
+    zero bytes) and Latin-1/Windows-1252 are read; an Excel workbook or other binary file is a
+    HyteError that says what the file is and what to do."""
+    return decode_payload(payload, source).replace("\r\n", "\n").replace("\r", "\n")
+
+
+_BINARY_KINDS = (
+    (b"PK\x03\x04", "an Excel workbook (.xlsx) or another zip file"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel workbook (.xls)"),
+    (b"%PDF", "a PDF file"),
+    (b"PAR1", "a Parquet file"),
+)
+
+
+def decode_payload(payload: bytes, source: str) -> str:
+    """See :func:`_text` (without the line-end normalisation)."""
+    for magic, kind in _BINARY_KINDS:
+        if payload.startswith(magic):
+            raise HyteError(f"{source}: this is {kind}, not text: in Excel use 'Save as' → "
+                            "'CSV UTF-8 (comma delimited)' and import that file.")
+    if payload.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encoding = "utf-16"
+    else:
+        head = payload[:4000]
+        even, odd = head[0::2].count(0), head[1::2].count(0)
+        encoding = ("utf-16-le" if odd > len(head) // 4 and even == 0 else
+                    "utf-16-be" if even > len(head) // 4 and odd == 0 else None)
+    if encoding:
+        try:
+            return payload.decode(encoding).lstrip("\ufeff")
+        except UnicodeDecodeError:
+            raise HyteError(f"{source}: broken UTF-16 text: save it again as UTF-8.") from None
+    if b"\x00" in payload[:4000]:
+        raise HyteError(f"{source}: a binary file, not text: import Sotkanet /json or /csv "
+                        "responses (or CSV text exported from Excel).")
     try:
         return payload.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -244,6 +381,11 @@ def _text(payload: bytes, source: str) -> str:
 def parse_json(payload: bytes, source: str) -> Any:
     """Decode a JSON response; a truncated or damaged one is a HyteError naming source and place."""
     text = _text(payload, source)
+    if text.lstrip()[:1] == "<":
+        title = re.search(r"<title[^>]*>(.*?)</title>", text, flags=re.IGNORECASE | re.DOTALL)
+        said = f" ('{' '.join(title[1].split())[:80]}')" if title and title[1].strip() else ""
+        raise HyteError(f"{short_url(source)}: the server sent HTML{said}, not JSON: an error or "
+                        "login page, or a wrong --base-url. Check the address and try again.")
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
@@ -251,7 +393,7 @@ def parse_json(payload: bytes, source: str) -> Any:
         cut = exc.pos >= len(text.rstrip()) or reason.startswith("unterminated")
         end = " (the text ends inside it: it was cut short)" if cut else ""
         raise HyteError(
-            f"{source}: not valid JSON at line {exc.lineno} column {exc.colno} "
+            f"{short_url(source)}: not valid JSON at line {exc.lineno} column {exc.colno} "
             f"(character {exc.pos} of {len(text)}): {reason}{end}. "
             "Fetch or save the response again."
         ) from None
@@ -321,6 +463,9 @@ def read_delimited(payload: bytes, source: str) -> tuple[list[str], list[dict[st
             row[name] = cell if cell else None
         if len(cells) != len(header):
             row["_cells"] = f"{len(cells)} cells for {len(header)} columns"
+            if delimiter == "," and len(cells) > len(header):
+                row["_cells"] += (" (decimal commas in a comma-separated file? Use ';' as the "
+                                  "separator, or decimal points)")
         rows.append(row)
     return header, rows
 

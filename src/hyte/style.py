@@ -148,6 +148,7 @@ def rc_params() -> dict[str, object]:
         "savefig.pad_inches": 0.05,
         "svg.fonttype": "path",
         "axes.unicode_minus": True,
+        "text.parse_math": False,  # names from the catalog are text: a '$' is not maths (hyte.markup)
         "lines.solid_capstyle": "round",
     }
 
