@@ -1,0 +1,73 @@
+"""The council's PDF without Quarto: tables the product writes, compiled to typst with hyte's rules
+(styles/hyte.typ) the way Quarto emits them, keep every row across pages and print without
+hyphenating numbers; the print layout of a card fits in four A4 pages."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+pytest.importorskip("typst")
+pytest.importorskip("pypdf")
+pytest.importorskip("pypandoc")
+
+from hyte import card  # noqa: E402
+from hyte.catalog import load_catalog  # noqa: E402
+from hyte.summary import SUMMARY_COLUMNS  # noqa: E402
+from typst_support import (ROOT, compile_typst, markdown_to_typst, overprinted, pdf_text,  # noqa: E402
+                           text_positions)
+
+GROUPS = ["lapset_nuoret", "tyoikaiset", "ikaantyneet", "koko_vaesto"]
+
+
+def _summary(rows: int) -> pd.DataFrame:
+    records = []
+    for n in range(rows):
+        records.append({
+            "indicator": 1000 + n, "short": f"Rivi{n:02d} kohtalainen tai vaikea ahdistuneisuus, 8.–9. lk",
+            "title": "t", "group": GROUPS[n % 4], "theme": "vaesto",
+            "unit": "/1\u00a0000 vastaavanikäistä" if n % 3 == 0 else "%", "decimals": 1,
+            "polarity": "lower_is_better", "value_type": "PROS", "year": 2025, "value": 12.6 + n,
+            "count": 1300.0 + n, "lower": 11.4 + n, "upper": 13.9 + n, "suppressed": False,
+            "county_value": 14.3, "country_value": 15.4, "vs_county": "better", "vs_country": "similar",
+            "trend": "no_change", "trend_p": 0.5, "trend_first_year": 2017, "trend_last_year": 2025,
+            "peer_min": 5.0, "peer_q25": 7.0, "peer_q75": 11.0, "peer_max": 15.0, "peer_n": 22,
+            "rank": 5, "rank_n": 22, "headline": False, "hyte_kerroin": "none", "producer": "THL",
+        })
+    return pd.DataFrame.from_records(records, columns=list(SUMMARY_COLUMNS)).astype(SUMMARY_COLUMNS)
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return load_catalog(ROOT / "data" / "indicators.yml")
+
+
+def test_a_60_row_card_table_keeps_every_row_across_pages(tmp_path, catalog):
+    markdown = card.indicator_table_markdown(_summary(60), catalog, caption="Kaikki indikaattorit: testi.",
+                                             table_id="tbl-999-indikaattorit")
+    typst = markdown_to_typst(markdown)
+    assert 'kind: "quarto-float-tbl"' in typst and "table.header(" in typst
+    reader = compile_typst(typst, tmp_path)
+    text = pdf_text(reader)
+    found = {int(n) for n in re.findall(r"Rivi(\d\d)", text)}
+    assert found == set(range(60)), f"rows missing from the PDF: {sorted(set(range(60)) - found)}"
+    assert len(reader.pages) >= 2
+    assert overprinted(text_positions(reader, r"Rivi\d\d")) == []
+    # the header row repeats on every page of the table
+    for page in reader.pages:
+        assert "Vuosi" in (page.extract_text() or "")
+    # numbers and units are never hyphenated or split at the thousands space
+    assert "1\u00a0000" in text or "1 000" in text
+    assert not re.search(r"1\s*\n\s*000", text)
+    assert "ahdis-" not in text and "vastaa-" not in text
+
+
+def test_without_the_rules_typst_loses_rows(tmp_path, catalog):
+    """The test can fail: Quarto's figure without hyte's rules keeps the table on one page."""
+    markdown = card.indicator_table_markdown(_summary(60), catalog, caption="Kaikki indikaattorit: testi.",
+                                             table_id="tbl-999-indikaattorit")
+    reader = compile_typst(markdown_to_typst(markdown), tmp_path, rules=False)
+    assert len(reader.pages) == 1
+    assert len(overprinted(text_positions(reader, r"Rivi\d\d"))) > 10
