@@ -72,13 +72,18 @@ def test_demo_card_for_a_small_municipality(tmp_path):
     nb = run_card(tmp_path, municipality="435")
     assert errors(nb) == []
     texts = card.markdown_outputs(nb)
-    assert "Esimerkkiaineisto – ei todellisia lukuja" in texts[0]
+    assert "callout" not in texts[0]  # the demo warning: page banner (HTML) and footer (PDF)
     names = {f["id"] for f in check_figures(nb, "435", tmp_path)}
     assert {"fig-435-spine", "fig-435-sukupuolet"} <= names
     assert any(name.startswith("fig-435-lapset-nuoret") for name in names)
     joined = "\n".join(texts)
     assert "{#tbl-435-indikaattorit" in joined and "{#tbl-435-hyte-kerroin " in joined
-    assert "**Vahvuudet**" in joined or "Yhdessäkään indikaattorissa" in joined
+    assert "### Vahvuudet" in joined or "Yhdessäkään indikaattorissa" in joined
+    # one notebook, two layouts: the full card for HTML and the print layout for typst
+    sources = [c.source for c in nb.cells]
+    assert '::: {.content-visible unless-format="typst"}' in "\n".join(sources)
+    assert '::: {.content-visible when-format="typst"}' in joined
+    assert "{#tbl-435-tiivis" in joined and "{#fig-435-spine-print" in joined
 
     card.finalize_notebook(nb)
     assert card.load_front_matter(nb) == {

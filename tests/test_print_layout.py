@@ -71,3 +71,30 @@ def test_without_the_rules_typst_loses_rows(tmp_path, catalog):
     reader = compile_typst(markdown_to_typst(markdown), tmp_path, rules=False)
     assert len(reader.pages) == 1
     assert len(overprinted(text_positions(reader, r"Rivi\d\d"))) > 10
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("code", ["179", "435"])  # Jyväskylä (the most findings), Luhanka (smallest)
+def test_the_print_layout_of_a_card_fits_in_four_a4_pages(tmp_path, code):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from hyte.print_card import HTML_CLASS, PRINT_CLASS, print_card_markdown
+
+    kortti = card.open_card(code, output_dir=tmp_path)
+    markdown = f"# {kortti.name}\n\n{kortti.header().data}\n{print_card_markdown(kortti)}"
+    assert PRINT_CLASS in markdown and HTML_CLASS not in markdown
+    # every heading of the print layout stays out of the table of contents
+    headings = re.findall(r"^#{2,6} .*$", markdown, re.M)
+    assert headings and all(".unlisted" in h for h in headings)
+    typst = markdown_to_typst(markdown)
+    assert "outlined: false" in typst and "#pagebreak(weak: true)" in typst
+    reader = compile_typst(typst, tmp_path)
+    pages = len(reader.pages)
+    assert 3 <= pages <= 4, f"{code}: {pages} pages"
+    text = pdf_text(reader)
+    for name in kortti.summary["short"].head(3):
+        assert name.split(",")[0][:12] in text.replace("\n", " ")
+    # the spine chart is on page 2, the indicator table starts on page 3
+    assert "Pääindikaattorit" in (reader.pages[1].extract_text() or "")
+    assert "Kaikki indikaattorit" in (reader.pages[2].extract_text() or "")

@@ -39,17 +39,17 @@ def markdown_to_typst(markdown: str) -> str:
     typst = pypandoc.convert_text(markdown, "typst", format="markdown")
     widths = _colwidths(markdown)
     pattern = re.compile(
-        r"#figure\(\s*align\(center\)\[(?P<table>#table\(.*?\n  \))\]\s*, caption: \[(?P<cap>.*?)\]\s*"
-        r", kind: table\s*\)\s*<(?P<id>[\w-]+)>", re.S)
+        r"#figure\(\s*align\(center\)\[(?P<table>#table\((?:(?!#figure\().)*?\n  \))\]\s*"
+        r", caption: \[(?P<cap>(?:(?!#figure\().)*?)\]\s*, kind: table\s*\)(?:\s*<(?P<id>[\w-]+)>)?", re.S)
 
     def wrap(match: re.Match) -> str:
         table = match["table"]
-        if match["id"] in widths:
+        if match["id"] and match["id"] in widths:
             cols = "(" + ", ".join(f"{w}%" for w in widths[match["id"]]) + ")"
             table = re.sub(r"columns: (\d+|\([^)]*\)),", f"columns: {cols},", table, count=1)
         return ("#figure([\n" + table + "\n], caption: figure.caption(position: top, [\n"
-                + match["cap"] + "\n]), kind: \"quarto-float-tbl\", supplement: \"Taulukko\")\n<"
-                + match["id"] + ">")
+                + match["cap"] + "\n]), kind: \"quarto-float-tbl\", supplement: \"Taulukko\")\n"
+                + (f"<{match['id']}>" if match["id"] else ""))
 
     return pattern.sub(wrap, typst)
 

@@ -216,9 +216,9 @@ def demo_banner_markdown(snapshot_id: str) -> str:
 
 def header_markdown(data: dict[str, Any]) -> str:
     """The header as Markdown: the demo banner (synthetic data) and the key facts."""
+    # The demo-data warning is the banner of every HTML page and the footer of every PDF page
+    # (hyte.book), so the card does not repeat it (demo_banner_markdown stays for other uses).
     parts = []
-    if data["synthetic"]:
-        parts.append(demo_banner_markdown(data["snapshot_id"]))
     lines = [f"- **Hyvinvointialue:** {_md(data['county'])}"]
     population = data["population"]
     if population:
@@ -300,7 +300,7 @@ def strengths_and_concerns_markdown(summary: pd.DataFrame, language: str = "fi")
                 names = _comparison_names(items)
             bullets.append(f"- **{_md(heading)}** ({len(items)}): {_md(_join(names))}.")
         if bullets:
-            blocks.append(f"**{title}**\n\n" + "\n".join(bullets) + "\n")
+            blocks.append(f"### {title}\n\n" + "\n".join(bullets) + "\n")
     return "\n".join(blocks)
 
 
@@ -811,7 +811,7 @@ class Card:
             "**Lähde:** THL, Sotkanet (sotkanet.fi), lisenssi CC BY 4.0. "
             + (f"Tietojen tuottajat – {_md(producer_text)}." if producer_text else ""),
             "",
-            "**Menetelmät**",
+            "### Menetelmät",
             "",
             *METHODS_FI,
             (f"- *Alueen kunnat*: vaihteluväli ja neljännekset lasketaan alueen "
