@@ -98,3 +98,17 @@ def test_the_print_layout_of_a_card_fits_in_four_a4_pages(tmp_path, code):
     # the spine chart is on page 2, the indicator table starts on page 3
     assert "Pääindikaattorit" in (reader.pages[1].extract_text() or "")
     assert "Kaikki indikaattorit" in (reader.pages[2].extract_text() or "")
+
+
+def test_book_rules_drop_the_empty_appendix_page_and_deep_numbers(tmp_path, root):
+    from hyte.print_card import typst_rules_block
+
+    block = typst_rules_block(root)
+    assert block.startswith("```{=typst}\n") and "breakable: true" in block
+    body = ("#outline()\n= Luku\ntext\n== Osa\n=== Ala\n#heading(level: 1, numbering: none)[Liitteet]\n"
+            "= Liite A\ntext\n")
+    reader = compile_typst(body, tmp_path)
+    texts = [page.extract_text() or "" for page in reader.pages]
+    assert not any(t.strip().startswith("Liitteet") for t in texts), texts  # no empty chapter page
+    assert "1.1 Osa" in "\n".join(texts) and "1.1.1" not in "\n".join(texts)
+    assert len(reader.pages) == 3

@@ -20,6 +20,8 @@ TEMPLATE_STAND_IN = """
 #show: doc => {
   set par(justify: true)
   set text(hyphenate: true)
+  set heading(numbering: "1.1.1.1")
+  show heading.where(level: 1): it => { pagebreak(weak: true); block(text(size: 18pt, it)); v(1em) }
   doc
 }
 """
@@ -60,7 +62,8 @@ def compile_typst(body: str, folder: Path, *, name: str = "doc", rules: bool = T
     import typst
 
     folder = Path(folder)
-    source = (RULES.read_text(encoding="utf-8") if rules else "") + TEMPLATE_STAND_IN + "\n" + body
+    # As in the book: the template first, then hyte's rules at the start of the body (index.qmd).
+    source = TEMPLATE_STAND_IN + "\n" + (RULES.read_text(encoding="utf-8") if rules else "") + "\n" + body
     path = folder / f"{name}.typ"
     path.write_text(source, encoding="utf-8")
     output = folder / f"{name}.pdf"

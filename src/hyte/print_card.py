@@ -174,3 +174,18 @@ def print_card(kortti):
     from IPython.display import Markdown
 
     return Markdown(print_card_markdown(kortti))
+
+
+RULES_FILE = "styles/hyte.typ"
+
+
+def typst_rules_block(root) -> str:
+    """hyte's typst rules (``styles/hyte.typ``) as a raw typst block for the start of the book body.
+
+    The same file is in the typst header (``include-in-header``), but rules there come before the
+    book template's own show rules, which win over them; a show rule placed in the body comes after
+    the template's and applies to the rest of the book. Ignored by HTML."""
+    from pathlib import Path
+
+    text = (Path(root) / RULES_FILE).read_text(encoding="utf-8")
+    return "```{=typst}\n" + text.rstrip("\n") + "\n```\n"
