@@ -170,6 +170,7 @@ def named_files(root: Path, profile: str) -> list[str]:
     names = [QUARTO_CONFIG, profile_config_path(root, profile).name, "_brand.yml"]
     names += [str(f) for f in config.get("metadata-files") or []]
     names += book_chapters(root, profile)
+    names += [str(f) for f in config.get("filters") or [] if str(f).endswith(".lua")]
     for options in (config.get("format") or {}).values():
         if not isinstance(options, dict):
             continue
