@@ -112,3 +112,27 @@ def test_book_rules_drop_the_empty_appendix_page_and_deep_numbers(tmp_path, root
     assert not any(t.strip().startswith("Liitteet") for t in texts), texts  # no empty chapter page
     assert "1.1 Osa" in "\n".join(texts) and "1.1.1" not in "\n".join(texts)
     assert len(reader.pages) == 3
+
+
+def test_card_figures_are_palette_pngs_and_short_alt_texts(tmp_path):
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from PIL import Image
+
+    from hyte.a11y import ALT_MAX
+
+    kortti = card.open_card("179", output_dir=tmp_path)
+    markdown = str(kortti.spine().data) + str(kortti.group_section("lapset_nuoret").data)
+    figures = card.figures_in(markdown)
+    assert figures
+    for figure in figures:
+        assert 20 < len(figure["alt"]) <= ALT_MAX, figure["alt"]
+        data = (tmp_path / figure["path"]).read_bytes()
+        with Image.open(io.BytesIO(data)) as image:
+            assert image.mode == "P"  # palette PNG
+        assert len(data) < 150_000, (figure["path"], len(data))
+    # the long description is visible text below the figure
+    assert "::: {.hyte-figure-description}\n*Kuvion kuvaus:* " in markdown

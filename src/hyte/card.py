@@ -489,11 +489,18 @@ def _attribute(text: str) -> str:
 
 
 def figure_markdown(path: str, *, figure_id: str, caption: str, alt: str) -> str:
-    """Quarto figure syntax: ``![caption](path){#fig-... fig-alt="..." width="100%"}``."""
+    """Quarto figure syntax: ``![caption](path){#fig-... fig-alt="..." width="100%"}``. An alt text
+    longer than :data:`hyte.a11y.ALT_MAX` characters is shortened, and the whole description follows
+    the figure as visible text ("Kuvion kuvaus")."""
+    from hyte.a11y import description_markdown, needs_description, short_alt
+
     if not figure_id.startswith("fig-"):
         raise ValueError(f"a figure id starts with 'fig-': {figure_id!r}")
-    return (f"![{_md(caption)}]({path}){{#{figure_id} fig-alt=\"{_attribute(alt)}\" "
+    text = (f"![{_md(caption)}]({path}){{#{figure_id} fig-alt=\"{_attribute(short_alt(alt))}\" "
             f"width=\"100%\"}}\n")
+    if needs_description(alt):
+        text += description_markdown(_md(alt))
+    return text
 
 
 # --- card data (CSV) ----------------------------------------------------------------------------
@@ -610,8 +617,10 @@ class Card:
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", metadata={"Software": None})
         close(figure)
+        from hyte.images import optimise_png
+
         relative = f"{self.figure_folder}/{name}.png"
-        write_bytes_atomic(self.output_dir / relative, buffer.getvalue())
+        write_bytes_atomic(self.output_dir / relative, optimise_png(buffer.getvalue()))
         return relative
 
     def _figure(self, figure, alt: str, name: str, caption: str) -> str:

@@ -131,7 +131,12 @@ def compact_table_markdown(summary: pd.DataFrame, catalog, *, caption: str, tabl
 
 
 def _print_figure(markdown: str) -> str:
-    """A figure of the HTML layout reused in print under its own id (ids are unique book-wide)."""
+    """A figure of the HTML layout reused in print under its own id (ids are unique book-wide). The
+    long visible description is left to the HTML card: in print the values are in the table on the
+    next page, and the page budget is one page for the chart."""
+    from hyte.a11y import DESCRIPTION_CLASS
+
+    markdown = re.sub(r"\n::: \{\." + DESCRIPTION_CLASS + r"\}\n.*?\n:::\n", "\n", markdown, flags=re.S)
     return re.sub(r"\{#(fig-[A-Za-z0-9-]+)", r"{#\1-print", markdown)
 
 
