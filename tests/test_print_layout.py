@@ -81,11 +81,14 @@ def test_the_print_layout_of_a_card_fits_in_four_a4_pages(tmp_path, code):
     matplotlib.use("Agg")
     from hyte.print_card import HTML_CLASS, PRINT_CLASS, print_card_markdown
 
+    from hyte.maps import card_locator
+
     kortti = card.open_card(code, output_dir=tmp_path)
-    markdown = f"# {kortti.name}\n\n{kortti.header().data}\n{print_card_markdown(kortti)}"
+    markdown = (f"# {kortti.name}\n\n{kortti.header().data}\n{card_locator(kortti).data}\n"
+                f"{print_card_markdown(kortti)}")
     assert PRINT_CLASS in markdown and HTML_CLASS not in markdown
     # every heading of the print layout stays out of the table of contents
-    headings = re.findall(r"^#{2,6} .*$", markdown, re.M)
+    headings = re.findall(r"^#{2,6} .*$", print_card_markdown(kortti), re.M)
     assert headings and all(".unlisted" in h for h in headings)
     typst = markdown_to_typst(markdown)
     assert "outlined: false" in typst and "#pagebreak(weak: true)" in typst

@@ -54,7 +54,7 @@ def unlisted_headings(markdown: str) -> str:
 
 
 #: Most indicators named per line of the print card's strengths and concerns ("ja N muuta").
-PRINT_NAMES = 5
+PRINT_NAMES = 4
 
 
 def compact_strengths_markdown(summary: pd.DataFrame, language: str = "fi") -> str:
@@ -105,8 +105,8 @@ def key_figures_markdown(summary: pd.DataFrame, county_name: str) -> str:
               f"{int((summary['trend'] == stats.WORSENING).sum())} indikaattorissa."
               if len(summary) else "")
     table = markdown_table(["Kunnan tilanne", county_name, "Koko maa"], rows, align="lrr")
-    return (table + f"\n: Tunnusluvut: {len(summary)} indikaattoria verrattuna hyvinvointialueeseen "
-            "ja koko maahan (95\u00a0%:n luottamusväli). {tbl-colwidths=\"[60,20,20]\"}\n\n"
+    return (table + f"\n: Indikaattorit ({len(summary)}) vertailun tuloksen mukaan (95\u00a0%:n "
+            "luottamusväli). {tbl-colwidths=\"[60,20,20]\"}\n\n"
             + (trends + "\n" if trends else ""))
 
 
@@ -145,7 +145,6 @@ def print_card_markdown(kortti) -> str:
     typst-only div."""
     summary = kortti.summary
     parts = [f"::: {PRINT_CLASS}\n"]
-    parts.append("## Tunnusluvut {.unlisted}\n")
     parts.append(key_figures_markdown(summary, kortti.county.name_fi))
     parts.append("## Vahvuudet ja haasteet {.unlisted}\n")
     strengths = compact_strengths_markdown(summary, kortti.language)
