@@ -140,10 +140,13 @@ def test_real_kainuu_card_for_kajaani(tmp_path, kainuu_snapshot, fixtures_dir):
     assert line["peer_n"] == len(peers_2023) == 8
     assert line["peer_min"] == min(peers_2023) and line["peer_max"] == max(peers_2023)
     # the same numbers, Finnish-formatted, in the card's table
-    [table_line] = [t for t in joined.splitlines() if t.startswith("| Diabeteslääkkeiden")]
+    # (the HTML card's full table first, then the print layout's compact table)
+    table_line, compact_line = [t for t in joined.splitlines() if t.startswith("| Diabeteslääkkeiden")]
     cells = [c.strip() for c in table_line.strip("|").split("|")]
     assert cells[1:3] == ["2023", "12,1"] and cells[4:7] == ["2\u00a0386", "12,9", "11,8"]
     assert re.fullmatch(r"11,\d–12,\d", cells[3])  # the Wilson interval around 12,1
+    compact = [c.strip() for c in compact_line.strip("|").split("|")]
+    assert compact[1:5] == ["2023", "12,1", "12,9", "11,8"]
 
     card.finalize_notebook(nb)
     assert card.load_front_matter(nb)["subtitle"] == "Kuntakortti · Kainuun hyvinvointialue · 2026"
