@@ -139,3 +139,21 @@ def test_card_figures_are_palette_pngs_and_short_alt_texts(tmp_path):
         assert len(data) < 150_000, (figure["path"], len(data))
     # the long description is visible text below the figure
     assert "::: {.hyte-figure-description}\n*Kuvion kuvaus:* " in markdown
+
+
+def test_pdf_footer_is_two_whole_lines_for_demo_data(tmp_path):
+    from datetime import date
+
+    import pypdf
+    import typst
+
+    from hyte import book
+
+    prov = book.Provenance(snapshot_id="demo-keski-suomi", snapshot_date="2026-11-28", synthetic=True,
+                           built=date(2026, 12, 1), commit="915e927" + "0" * 33, dirty=True)
+    source = tmp_path / "footer.typ"
+    source.write_text(book.typst_header(prov) + "\nTeksti\n", encoding="utf-8")
+    typst.compile(str(source), output=str(tmp_path / "footer.pdf"))
+    lines = pypdf.PdfReader(str(tmp_path / "footer.pdf")).pages[0].extract_text().splitlines()
+    assert lines[-2].startswith("Aineisto demo-keski-suomi") and lines[-2].endswith("(muokattu)")
+    assert lines[-1] == "ESIMERKKIAINEISTO – ei todellisia lukuja"

@@ -40,3 +40,16 @@ def description_markdown(description_md: str) -> str:
     """The long description as a visible paragraph after the figure (``description_md`` is already
     Markdown-safe)."""
     return f"\n::: {{.{DESCRIPTION_CLASS}}}\n*Kuvion kuvaus:* {description_md}\n:::\n"
+
+
+def captioned(table_markdown: str, caption: str) -> str:
+    """A Markdown pipe table with a caption (Quarto's ``: caption`` line) so that every data table of
+    the site has a <caption> and the PDF names it; text that is not a table, or a table that already
+    has a caption, is returned as it is. ``caption`` is plain text (escaped here)."""
+    from hyte.fmt import keep_together
+    from hyte.markup import escape_markdown
+
+    text = table_markdown.rstrip("\n")
+    if not text.lstrip().startswith("|") or re.search(r"\n\s*\n: ", text):
+        return table_markdown
+    return f"{text}\n\n: {keep_together(escape_markdown(caption, inline=True))}\n"
