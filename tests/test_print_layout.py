@@ -157,3 +157,15 @@ def test_pdf_footer_is_two_whole_lines_for_demo_data(tmp_path):
     lines = pypdf.PdfReader(str(tmp_path / "footer.pdf")).pages[0].extract_text().splitlines()
     assert lines[-2].startswith("Aineisto demo-keski-suomi") and lines[-2].endswith("(muokattu)")
     assert lines[-1] == "ESIMERKKIAINEISTO – ei todellisia lukuja"
+
+
+def test_captioned_adds_a_caption_and_widths_to_tables_only():
+    from hyte.a11y import GROUP_TABLE_WIDTHS, captioned
+    from hyte.markup import markdown_table
+
+    table = markdown_table(["A", "B"], [["1 000", "x"]])
+    text = captioned(table, "Koe: 95 % [a]", (70, 30))
+    assert text.endswith('\n\n: Koe: 95\u00a0% \\[a\\] {tbl-colwidths="[70,30]"}\n')
+    assert captioned(text, "Toinen") == text  # already captioned
+    assert captioned("*Ei tietoja.*\n", "Koe") == "*Ei tietoja.*\n"
+    assert captioned(table, "Koe", GROUP_TABLE_WIDTHS).endswith(": Koe\n")  # widths must fit

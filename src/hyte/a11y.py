@@ -42,7 +42,11 @@ def description_markdown(description_md: str) -> str:
     return f"\n::: {{.{DESCRIPTION_CLASS}}}\n*Kuvion kuvaus:* {description_md}\n:::\n"
 
 
-def captioned(table_markdown: str, caption: str) -> str:
+#: Column widths (per cent) of :func:`hyte.report.group_table` for Quarto's tbl-colwidths.
+GROUP_TABLE_WIDTHS = (24, 7, 16, 9, 12, 12, 20)
+
+
+def captioned(table_markdown: str, caption: str, widths: tuple[int, ...] | None = None) -> str:
     """A Markdown pipe table with a caption (Quarto's ``: caption`` line) so that every data table of
     the site has a <caption> and the PDF names it; text that is not a table, or a table that already
     has a caption, is returned as it is. ``caption`` is plain text (escaped here)."""
@@ -52,4 +56,8 @@ def captioned(table_markdown: str, caption: str) -> str:
     text = table_markdown.rstrip("\n")
     if not text.lstrip().startswith("|") or re.search(r"\n\s*\n: ", text):
         return table_markdown
-    return f"{text}\n\n: {keep_together(escape_markdown(caption, inline=True))}\n"
+    columns = text.lstrip().splitlines()[0].count("|") - 1
+    attrs = ""
+    if widths and len(widths) == columns:
+        attrs = " {tbl-colwidths=\"[" + ",".join(str(w) for w in widths) + "]\"}"
+    return f"{text}\n\n: {keep_together(escape_markdown(caption, inline=True))}{attrs}\n"
