@@ -169,3 +169,37 @@ def test_captioned_adds_a_caption_and_widths_to_tables_only():
     assert captioned(text, "Toinen") == text  # already captioned
     assert captioned("*Ei tietoja.*\n", "Koe") == "*Ei tietoja.*\n"
     assert captioned(table, "Koe", GROUP_TABLE_WIDTHS).endswith(": Koe\n")  # widths must fit
+
+
+@pytest.mark.slow
+def test_the_card_headings_never_skip_a_level(tmp_path):
+    """Both layouts of the notebook, in order: headings go down one level at a time (h1 title, h2
+    sections, h3 inside them), never from h2 to h4."""
+    import ast
+
+    import matplotlib
+    import nbformat
+
+    matplotlib.use("Agg")
+    nb = nbformat.read(ROOT / "notebooks" / "municipal_card.ipynb", as_version=4)
+    namespace = {"municipality": "435", "snapshot": None, "county": None, "config_path": None,
+                 "output_dir": str(tmp_path)}
+    texts = ["# Luhanka"]
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            texts.append(cell.source)
+        elif cell.cell_type == "code" and "parameters" not in cell.metadata.get("tags", []):
+            tree = ast.parse(cell.source)
+            last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+            exec(compile(tree, "cell", "exec"), namespace)  # noqa: S102
+            if last is not None:
+                value = eval(compile(ast.Expression(last.value), "cell", "eval"), namespace)  # noqa: S307
+                texts.append(str(getattr(value, "data", "") or ""))
+    joined = "\n\n".join(texts)
+    for layout in joined.split('::: {.content-visible when-format="typst"}'):
+        levels = [len(m) for m in re.findall(r"^(#{1,6}) ", layout, re.M)]
+        previous = 1
+        for level in levels:
+            assert level <= previous + 1, (levels, layout[:200])
+            previous = level
+    assert "**Vahvuudet**" not in joined and "**Menetelmät**" not in joined
