@@ -13,11 +13,18 @@ pytest.importorskip("typst")
 pytest.importorskip("pypdf")
 pytest.importorskip("pypandoc")
 
-from hyte import card  # noqa: E402
-from hyte.catalog import load_catalog  # noqa: E402
-from hyte.summary import SUMMARY_COLUMNS  # noqa: E402
-from typst_support import (ROOT, compile_typst, markdown_to_typst, overprinted, pdf_text,  # noqa: E402
-                           text_positions)
+from typst_support import (
+    ROOT,
+    compile_typst,
+    markdown_to_typst,
+    overprinted,
+    pdf_text,
+    text_positions,
+)
+
+from hyte import card
+from hyte.catalog import load_catalog
+from hyte.summary import SUMMARY_COLUMNS
 
 GROUPS = ["lapset_nuoret", "tyoikaiset", "ikaantyneet", "koko_vaesto"]
 
@@ -79,16 +86,15 @@ def test_the_print_layout_of_a_card_fits_in_four_a4_pages(tmp_path, code):
     import matplotlib
 
     matplotlib.use("Agg")
-    from hyte.print_card import HTML_CLASS, PRINT_CLASS, print_card_markdown
-
     from hyte.maps import card_locator
+    from hyte.print_card import HTML_CLASS, PRINT_CLASS, print_card_markdown
 
     kortti = card.open_card(code, output_dir=tmp_path)
     markdown = (f"# {kortti.name}\n\n{kortti.header().data}\n{card_locator(kortti).data}\n"
                 f"{print_card_markdown(kortti)}")
     assert PRINT_CLASS in markdown and HTML_CLASS not in markdown
     # every heading of the print layout stays out of the table of contents
-    headings = re.findall(r"^#{2,6} .*$", print_card_markdown(kortti), re.M)
+    headings = re.findall(r"^#{2,6} .*$", print_card_markdown(kortti), re.MULTILINE)
     assert headings and all(".unlisted" in h for h in headings)
     typst = markdown_to_typst(markdown)
     assert "outlined: false" in typst and "#pagebreak(weak: true)" in typst
@@ -193,11 +199,11 @@ def test_the_card_headings_never_skip_a_level(tmp_path):
             last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
             exec(compile(tree, "cell", "exec"), namespace)  # noqa: S102
             if last is not None:
-                value = eval(compile(ast.Expression(last.value), "cell", "eval"), namespace)  # noqa: S307
+                value = eval(compile(ast.Expression(last.value), "cell", "eval"), namespace)
                 texts.append(str(getattr(value, "data", "") or ""))
     joined = "\n\n".join(texts)
     for layout in joined.split('::: {.content-visible when-format="typst"}'):
-        levels = [len(m) for m in re.findall(r"^(#{1,6}) ", layout, re.M)]
+        levels = [len(m) for m in re.findall(r"^(#{1,6}) ", layout, re.MULTILINE)]
         previous = 1
         for level in levels:
             assert level <= previous + 1, (levels, layout[:200])

@@ -6,6 +6,7 @@ is compiled with the ``typst`` package and read with ``pypdf``."""
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -42,7 +43,7 @@ def markdown_to_typst(markdown: str) -> str:
     widths = _colwidths(markdown)
     pattern = re.compile(
         r"#figure\(\s*align\(center\)\[(?P<table>#table\((?:(?!#figure\().)*?\n  \))\]\s*"
-        r", caption: \[(?P<cap>(?:(?!#figure\().)*?)\]\s*, kind: table\s*\)(?:\s*<(?P<id>[\w-]+)>)?", re.S)
+        r", caption: \[(?P<cap>(?:(?!#figure\().)*?)\]\s*, kind: table\s*\)(?:\s*<(?P<id>[\w-]+)>)?", re.DOTALL)
 
     def wrap(match: re.Match) -> str:
         table = match["table"]
@@ -97,7 +98,7 @@ def overprinted(positions: list[tuple[int, float, str]], *, bottom: float = 60.0
         by_page.setdefault(page, []).append((y, text))
     for items in by_page.values():
         items.sort()
-        for (y1, t1), (y2, _t2) in zip(items, items[1:]):
+        for (y1, t1), (y2, _t2) in itertools.pairwise(items):
             if abs(y2 - y1) < gap:
                 bad.append(t1)
         bad += [t for y, t in items if y < bottom]

@@ -15,20 +15,30 @@ division: Pertunmaa (588) joined Mäntyharju (507) on 1.1.2025. Coordinates are 
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
 from hyte.errors import HyteError
 
 __all__ = [
-    "ATTRIBUTION", "BORDERS_FILE", "Borders", "HATCHES", "MERGES_2026", "derive_borders",
-    "indicator_map", "load_borders", "locator_map", "tm35fin",
+    "ATTRIBUTION",
+    "BORDERS_FILE",
+    "HATCHES",
+    "MERGES_2026",
+    "Borders",
+    "derive_borders",
+    "indicator_map",
+    "load_borders",
+    "locator_map",
+    "tm35fin",
 ]
 
 BORDERS_FILE = "kuntarajat_2026.json"
@@ -56,8 +66,9 @@ def tm35fin(lon: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]:
     big_a = _A / (1 + n) * (1 + n ** 2 / 4 + n ** 4 / 64)
     alpha = (n / 2 - 2 * n ** 2 / 3 + 5 * n ** 3 / 16, 13 * n ** 2 / 48 - 3 * n ** 3 / 5,
              61 * n ** 3 / 240)
-    phi = np.radians(np.asarray(lon, dtype=float) * 0 + np.asarray(lat, dtype=float))
-    lam = np.radians(np.asarray(lon, dtype=float)) - _LON0
+    lon, lat = np.broadcast_arrays(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+    phi = np.radians(lat)
+    lam = np.radians(lon) - _LON0
     e = 2 * math.sqrt(n) / (1 + n)
     t = np.sinh(np.arctanh(np.sin(phi)) - e * np.arctanh(e * np.sin(phi)))
     xi = np.arctan2(t, np.cos(lam))
@@ -104,7 +115,7 @@ def dissolve(rings: Iterable[Ring]) -> list[Ring]:
     count: dict[frozenset, int] = defaultdict(int)
     directed: list[tuple[tuple[int, int], tuple[int, int]]] = []
     for ring in rings:
-        for a, b in zip(ring, ring[1:]):
+        for a, b in itertools.pairwise(ring):
             if a != b:
                 count[frozenset((a, b))] += 1
                 directed.append((a, b))
@@ -130,10 +141,6 @@ def dissolve(rings: Iterable[Ring]) -> list[Ring]:
             a, b = b, nexts[0]
         out.append(ring)
     return out
-
-
-def _ring_area(ring: Ring) -> float:
-    return 0.5 * sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(ring, ring[1:]))
 
 
 def derive_borders(source: Path, target: Path, *, municipalities_csv: Path,
@@ -247,7 +254,7 @@ def _interior_point(ring: np.ndarray, steps: int = 30) -> tuple[float, float]:
 
 def _crossings(ring: np.ndarray, y: float) -> list[float]:
     xs = []
-    for (x1, y1), (x2, y2) in zip(ring[:-1], ring[1:]):
+    for (x1, y1), (x2, y2) in itertools.pairwise(ring):
         if (y1 <= y < y2) or (y2 <= y < y1):
             xs.append(x1 + (y - y1) * (x2 - x1) / (y2 - y1))
     return sorted(xs)

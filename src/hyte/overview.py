@@ -5,9 +5,8 @@ pattern reads in greyscale and for colour-blind readers too."""
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
-import numpy as np
 import pandas as pd
 
 from hyte import stats

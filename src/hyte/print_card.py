@@ -24,8 +24,16 @@ from hyte.fmt import keep_together
 from hyte.markup import Raw, escape_markdown, markdown_table
 
 __all__ = [
-    "COMPACT_HEADERS", "COMPACT_WIDTHS", "compact_strengths_markdown", "PRINT_CLASS", "HTML_CLASS", "compact_table_markdown",
-    "key_figures_markdown", "print_card", "print_card_markdown", "unlisted_headings",
+    "COMPACT_HEADERS",
+    "COMPACT_WIDTHS",
+    "HTML_CLASS",
+    "PRINT_CLASS",
+    "compact_strengths_markdown",
+    "compact_table_markdown",
+    "key_figures_markdown",
+    "print_card",
+    "print_card_markdown",
+    "typst_rules_block",
 ]
 
 #: The fenced-div attributes of the two layouts.
@@ -38,19 +46,6 @@ COMPACT_HEADERS = ["Indikaattori (yksikkö)", "Vuosi", "Arvo", "Alue", "Koko maa
                    "Vrt. maa", "Kehitys"]
 #: Column widths (per cent of the text width) of the compact table, for Quarto's tbl-colwidths.
 COMPACT_WIDTHS = [40, 7, 8, 8, 8, 10, 9, 10]
-_HEADING = re.compile(r"^(#{2,6}) (.+?)(\s*\{[^}]*\})?\s*$", re.M)
-
-
-def unlisted_headings(markdown: str) -> str:
-    """Every heading of ``markdown`` marked ``.unlisted`` (kept out of the table of contents)."""
-    def mark(match: re.Match) -> str:
-        attrs = (match[3] or "").strip()
-        if ".unlisted" in attrs:
-            return match[0]
-        attrs = "{.unlisted " + attrs[1:] if attrs else "{.unlisted}"
-        return f"{match[1]} {match[2]} {attrs}"
-
-    return _HEADING.sub(mark, markdown)
 
 
 #: Most indicators named per line of the print card's strengths and concerns ("ja N muuta").
@@ -116,7 +111,6 @@ def compact_table_markdown(summary: pd.DataFrame, catalog, *, caption: str, tabl
     from hyte.card import indicator_table
 
     cells = indicator_table(summary)
-    cells = cells.rename(columns={})
     cells["Kehitys"] = cells["Kehitys"].str.replace(r"\s*\(\d{4}\u2013\d{4}\)$", "", regex=True)
     rows: list[list[object]] = []
     for group in catalog.ordered_groups():
@@ -136,7 +130,7 @@ def _print_figure(markdown: str) -> str:
     next page, and the page budget is one page for the chart."""
     from hyte.a11y import DESCRIPTION_CLASS
 
-    markdown = re.sub(r"\n::: \{\." + DESCRIPTION_CLASS + r"\}\n.*?\n:::\n", "\n", markdown, flags=re.S)
+    markdown = re.sub(r"\n::: \{\." + DESCRIPTION_CLASS + r"\}\n.*?\n:::\n", "\n", markdown, flags=re.DOTALL)
     return re.sub(r"\{#(fig-[A-Za-z0-9-]+)", r"{#\1-print", markdown)
 
 
