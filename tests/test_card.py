@@ -71,8 +71,8 @@ def quiet() -> pd.DataFrame:
 
 def test_strengths_and_concerns_name_values_and_benchmarks(mixed):
     text = card.strengths_and_concerns_markdown(mixed)
-    strengths, concerns = text.split("**Haasteet**")
-    assert strengths.startswith("**Vahvuudet**")
+    strengths, concerns = text.split("### Haasteet")
+    assert strengths.startswith("### Vahvuudet")  # real headings, not bold paragraphs
     assert (f"- **Parempi kuin hyvinvointialueella** (1): Ahdistuneisuus 12,6{NBSP}% "
             f"(vertailuarvo 14,3{NBSP}%).") in strengths
     assert "- **Paraneva kehitys** (1): Tupakoi päivittäin (2020–2024)." in strengths
@@ -159,7 +159,8 @@ def test_population_change_and_header(mixed):
                             summary=mixed, snapshot_id="demo-x", snapshot_created="2026-11-28T02:20:46",
                             synthetic=True)
     text = card.header_markdown(data)
-    assert text.startswith("::: {.callout-warning}\n## Esimerkkiaineisto – ei todellisia lukuja\n")
+    # the demo warning is the page banner / PDF footer, not repeated in the card (issue 11)
+    assert "callout" not in text and text.startswith("- **Hyvinvointialue:**")
     assert f"950 asukasta 31.12.2025; väkiluku väheni viidessä vuodessa 50 asukkaalla " \
            f"(−5,0{NBSP}% vuodesta 2020)" in text
     assert "demo-x (28.11.2026)" in text
@@ -316,7 +317,7 @@ def test_card_with_only_some_indicators_says_what_is_missing(partial_snapshot, t
     kortti = card.open_card("435", snapshot=str(partial_snapshot), output_dir=tmp_path)
     assert sorted(kortti.summary["indicator"]) == [181, 683, 1514]
     header = kortti.header().data
-    assert "Esimerkkiaineisto – ei todellisia lukuja" in header
+    assert "callout" not in header
     assert "ei tietoa tässä aineistossa (Sotkanet-indikaattori 127 puuttuu)" in header
     spine = kortti.spine().data
     assert "Pääindikaattoreista ei ole kunnan tietoja" in spine and "Väestö 31.12." in spine

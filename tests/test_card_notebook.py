@@ -72,13 +72,18 @@ def test_demo_card_for_a_small_municipality(tmp_path):
     nb = run_card(tmp_path, municipality="435")
     assert errors(nb) == []
     texts = card.markdown_outputs(nb)
-    assert "Esimerkkiaineisto – ei todellisia lukuja" in texts[0]
+    assert "callout" not in texts[0]  # the demo warning: page banner (HTML) and footer (PDF)
     names = {f["id"] for f in check_figures(nb, "435", tmp_path)}
     assert {"fig-435-spine", "fig-435-sukupuolet"} <= names
     assert any(name.startswith("fig-435-lapset-nuoret") for name in names)
     joined = "\n".join(texts)
     assert "{#tbl-435-indikaattorit" in joined and "{#tbl-435-hyte-kerroin " in joined
-    assert "**Vahvuudet**" in joined or "Yhdessäkään indikaattorissa" in joined
+    assert "### Vahvuudet" in joined or "Yhdessäkään indikaattorissa" in joined
+    # one notebook, two layouts: the full card for HTML and the print layout for typst
+    sources = [c.source for c in nb.cells]
+    assert '::: {.content-visible unless-format="typst"}' in "\n".join(sources)
+    assert '::: {.content-visible when-format="typst"}' in joined
+    assert "{#tbl-435-tiivis" in joined and "{#fig-435-spine-print" in joined
 
     card.finalize_notebook(nb)
     assert card.load_front_matter(nb) == {
@@ -135,10 +140,13 @@ def test_real_kainuu_card_for_kajaani(tmp_path, kainuu_snapshot, fixtures_dir):
     assert line["peer_n"] == len(peers_2023) == 8
     assert line["peer_min"] == min(peers_2023) and line["peer_max"] == max(peers_2023)
     # the same numbers, Finnish-formatted, in the card's table
-    [table_line] = [t for t in joined.splitlines() if t.startswith("| Diabeteslääkkeiden")]
+    # (the HTML card's full table first, then the print layout's compact table)
+    table_line, compact_line = [t for t in joined.splitlines() if t.startswith("| Diabeteslääkkeiden")]
     cells = [c.strip() for c in table_line.strip("|").split("|")]
     assert cells[1:3] == ["2023", "12,1"] and cells[4:7] == ["2\u00a0386", "12,9", "11,8"]
     assert re.fullmatch(r"11,\d–12,\d", cells[3])  # the Wilson interval around 12,1
+    compact = [c.strip() for c in compact_line.strip("|").split("|")]
+    assert compact[1:5] == ["2023", "12,1", "12,9", "11,8"]
 
     card.finalize_notebook(nb)
     assert card.load_front_matter(nb)["subtitle"] == "Kuntakortti · Kainuun hyvinvointialue · 2026"

@@ -217,9 +217,9 @@ def demo_banner_markdown(snapshot_id: str) -> str:
 
 def header_markdown(data: dict[str, Any]) -> str:
     """The header as Markdown: the demo banner (synthetic data) and the key facts."""
+    # The demo-data warning is the banner of every HTML page and the footer of every PDF page
+    # (hyte.book), so the card does not repeat it (demo_banner_markdown stays for other uses).
     parts = []
-    if data["synthetic"]:
-        parts.append(demo_banner_markdown(data["snapshot_id"]))
     lines = [f"- **Hyvinvointialue:** {_md(data['county'])}"]
     population = data["population"]
     if population:
@@ -301,7 +301,7 @@ def strengths_and_concerns_markdown(summary: pd.DataFrame, language: str = "fi")
                 names = _comparison_names(items)
             bullets.append(f"- **{_md(heading)}** ({len(items)}): {_md(_join(names))}.")
         if bullets:
-            blocks.append(f"**{title}**\n\n" + "\n".join(bullets) + "\n")
+            blocks.append(f"### {title}\n\n" + "\n".join(bullets) + "\n")
     return "\n".join(blocks)
 
 
@@ -490,11 +490,18 @@ def _attribute(text: str) -> str:
 
 
 def figure_markdown(path: str, *, figure_id: str, caption: str, alt: str) -> str:
-    """Quarto figure syntax: ``![caption](path){#fig-... fig-alt="..." width="100%"}``."""
+    """Quarto figure syntax: ``![caption](path){#fig-... fig-alt="..." width="100%"}``. An alt text
+    longer than :data:`hyte.a11y.ALT_MAX` characters is shortened, and the whole description follows
+    the figure as visible text ("Kuvion kuvaus")."""
+    from hyte.a11y import description_markdown, needs_description, short_alt
+
     if not figure_id.startswith("fig-"):
         raise ValueError(f"a figure id starts with 'fig-': {figure_id!r}")
-    return (f"![{_md(caption)}]({path}){{#{figure_id} fig-alt=\"{_attribute(alt)}\" "
+    text = (f"![{_md(caption)}]({path}){{#{figure_id} fig-alt=\"{_attribute(short_alt(alt))}\" "
             f"width=\"100%\"}}\n")
+    if needs_description(alt):
+        text += description_markdown(_md(alt))
+    return text
 
 
 # --- card data (CSV) ----------------------------------------------------------------------------
@@ -611,8 +618,10 @@ class Card:
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", metadata={"Software": None})
         close(figure)
+        from hyte.images import optimise_png
+
         relative = f"{self.figure_folder}/{name}.png"
-        write_bytes_atomic(self.output_dir / relative, buffer.getvalue())
+        write_bytes_atomic(self.output_dir / relative, optimise_png(buffer.getvalue()))
         return relative
 
     def _figure(self, figure, alt: str, name: str, caption: str) -> str:
@@ -828,7 +837,7 @@ class Card:
             "**Lähde:** THL, Sotkanet (sotkanet.fi), lisenssi CC BY 4.0. "
             + (f"Tietojen tuottajat – {_md(producer_text)}." if producer_text else ""),
             "",
-            "**Menetelmät**",
+            "### Menetelmät",
             "",
             *METHODS_FI,
             (f"- *Alueen kunnat*: vaihteluväli ja neljännekset lasketaan alueen "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from datetime import date, datetime
 
@@ -93,3 +94,14 @@ def join_names(names: Sequence[str], limit: int | None = None) -> str:
     if len(names) == 1:
         return names[0]
     return separator.join(names[:-1]) + " ja " + names[-1]
+
+
+_THOUSANDS_SPACE = re.compile(r"(?<=\d) (?=\d{3}(?!\d))")
+_UNIT_SPACE = re.compile(r"(?<=\d) (?=(%|‰|€|km²|v\.|vuotta|kpl)(?![^\W\d_]))")
+
+
+def keep_together(text: str) -> str:
+    """No-break spaces where a line must not break: inside numbers ('1 000', '/10 000') and between a
+    number and its unit ('12,3 %'). Other text is unchanged."""
+    text = _THOUSANDS_SPACE.sub(NBSP, str(text))
+    return _UNIT_SPACE.sub(NBSP, text)

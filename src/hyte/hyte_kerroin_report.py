@@ -303,7 +303,7 @@ def drivers_markdown(run: KerroinRun, top: int = 5) -> str:
         start_year, year = run.inputs.years[entry.key]
         usable = frame.dropna(subset=["change_points"])
         total = usable["change_points"].sum()
-        heading = f"#### {md_text(entry.name_fi)}\n"
+        heading = f"### {md_text(entry.name_fi)}\n"  # under the chapter's "## Kunnat ..." (no skipped level)
         if usable.empty:
             blocks.append(heading + "\nKuntien lukumäärätietoja ei ole, joten vaikutusta ei voi jakaa kunnille.")
             continue

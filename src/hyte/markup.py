@@ -130,9 +130,12 @@ def escape_html(text: object) -> str:
 
 
 def _cell(value: object) -> str:
+    """A table cell: one line, no-break spaces inside numbers and before units (hyte.fmt.keep_together)."""
+    from hyte.fmt import keep_together
+
     if isinstance(value, Raw):
-        return str(value).replace("\n", " ").strip()
-    return escape_markdown(value, inline=True).strip()
+        return keep_together(str(value).replace("\n", " ").strip())
+    return keep_together(escape_markdown(value, inline=True).strip())
 
 
 def markdown_table(

@@ -321,9 +321,15 @@ def table_indicators(indicators: Sequence[Indicator], limit: int = MAX_TABLE_COL
     return ordered[:limit]
 
 
+def _symbol_html(code: str, symbol: str) -> str:
+    """The significance symbol, read out as its word by screen readers ("heikompi", not "miinus")."""
+    return (f'<span role="img" aria-label="{escape_html(label(code))}">{escape_html(symbol)}</span>'
+            if symbol else "")
+
+
 def _cell(code: str, text: str) -> str:
     background, colour, symbol = SIGNIFICANCE_STYLE.get(code, SIGNIFICANCE_STYLE[stats.NOT_COMPARED])
-    shown = f"{escape_html(text)}&nbsp;{symbol}" if symbol else escape_html(text)
+    shown = f"{escape_html(text)}&nbsp;{_symbol_html(code, symbol)}" if symbol else escape_html(text)
     return (f'<td style="background-color: {background}; color: {colour}; text-align: right;">'
             f"{shown}</td>")
 
@@ -339,7 +345,7 @@ def significance_table(long: pd.DataFrame, county: pd.DataFrame, indicators: Seq
     (https://quarto.org/docs/advanced/typst/typst-css.html)."""
     ids = [i.id for i in indicators]
     head = "".join(
-        f'<th style="text-align: right;">{escape_html(i.short_fi)} ({escape_html(i.unit_fi)})</th>'
+        f'<th scope="col" style="text-align: right;">{escape_html(i.short_fi)} ({escape_html(i.unit_fi)})</th>'
         for i in indicators)
     rows_html = []
     municipalities = (long[["order", "name"]].drop_duplicates().sort_values("order")["name"]
@@ -353,23 +359,31 @@ def significance_table(long: pd.DataFrame, county: pd.DataFrame, indicators: Seq
                 cells.append(_cell(stats.NOT_COMPARED, fmt.MISSING))
             else:
                 cells.append(_cell(str(row["vs_county"]), fmt.number(row["value"], indicator.decimals)))
-        rows_html.append(f"<tr><td>{escape_html(name)}</td>{''.join(cells)}</tr>")
+        rows_html.append(f'<tr><th scope="row" style="text-align: left;">{escape_html(name)}</th>'
+                         f"{''.join(cells)}</tr>")
     county_rows = {int(r["indicator"]): r for _, r in county.iterrows()} if not county.empty else {}
     county_cells = "".join(
         '<td style="text-align: right; font-weight: bold;">'
         + escape_html(fmt.number(county_rows[i.id]["value"], i.decimals) if i.id in county_rows
                       else fmt.MISSING)
         + "</td>" for i in indicators)
-    rows_html.append(f'<tr><td style="font-weight: bold;">{escape_html(county_name)}</td>{county_cells}</tr>')
+    rows_html.append(f'<tr><th scope="row" style="text-align: left; font-weight: bold;">'
+                     f'{escape_html(county_name)}</th>{county_cells}</tr>')
     years = sorted({int(county_rows[i]["year"]) for i in ids if i in county_rows})
     year_text = f" Vuosi {join_names([str(y) for y in years])}." if years else ""
     table = (
         '<table class="hyte-significance" style="font-size: 8pt;">\n'
-        f'<thead><tr><th>Kunta</th>{head}</tr></thead>\n<tbody>\n' + "\n".join(rows_html)
+        f'<thead><tr><th scope="col" style="text-align: left;">Kunta</th>{head}</tr></thead>\n<tbody>\n'
+        + "\n".join(rows_html)
         + "\n</tbody>\n</table>"
     )
-    return (f"::: {{#{label_id}}}\n\n```{{=html}}\n{table}\n```\n\n"
-            f"{escape_markdown(caption, inline=True)}{escape_markdown(year_text, inline=True)}\n\n:::\n")
+    # The scroll container (styles/hyte.css) around the table float; in typst a plain block.
+    region_label = caption.replace('"', "\u201d")
+    return (f"::: {{.hyte-table-scroll tabindex=\"0\" role=\"region\" "
+            f"aria-label=\"{region_label}\"}}\n\n"
+            f"::: {{#{label_id}}}\n\n```{{=html}}\n{table}\n```\n\n"
+            f"{escape_markdown(caption, inline=True)}{escape_markdown(year_text, inline=True)}\n\n:::\n\n"
+            ":::\n")
 
 
 def significance_legend() -> str:
