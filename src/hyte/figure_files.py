@@ -9,14 +9,14 @@ import re
 from pathlib import Path
 
 from hyte.a11y import description_markdown, needs_description, short_alt
-from hyte.markup import escape_markdown
+from hyte.markup import attribute_text, escape_markdown
 
 #: Where chapter figures are written, relative to the report folder (generated; not in git).
 CHAPTER_FIGURES = "_kuvat"
 
 
 def _attribute(text: str) -> str:
-    return re.sub(r"\s+", " ", str(text)).replace("\\", "/").replace('"', "\u201d").strip()
+    return attribute_text(text)
 
 
 def save_figure(figure, root: Path, name: str, *, dpi: int | None = None) -> str:
