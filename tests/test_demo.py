@@ -246,3 +246,87 @@ def test_committed_demo_snapshot(root, catalog):
     assert snapshot.synthetic
     assert set(catalog.ids) <= set(snapshot.table().indicator)
     assert (root / "data" / "demo" / "generator.yml").is_file()
+
+
+# --- another county's demo, and the whole country -----------------------------------------------------
+
+def _county_sums_hold(table, regions, county_codes):
+    """Population (never suppressed or left out): each drawn county = exact sum of its municipalities;
+    the country = exact sum of the 23 counties."""
+    population = table[(table.indicator == 127) & (table.sex == "total")]
+    by_region_year = population.set_index(["region_id", "year"]).value
+    for code in county_codes:
+        county = regions.county(code)
+        members = [m.sotkanet_id for m in regions.county_municipalities(code)]
+        for year in (2010, 2025):
+            total = sum(by_region_year[(sid, year)] for sid in members)
+            assert by_region_year[(county.sotkanet_id, year)] == total, (code, year)
+    counties = population[population.region_level == "county"].groupby("year").value.agg(["sum", "size"])
+    assert (counties["size"] == 23).all()
+    country = population[population.region_id == COUNTRY_ID].set_index("year").value
+    assert (counties["sum"] == country).all()
+
+
+def test_demo_for_another_county(tmp_path, catalog, regions, settings_path):
+    from hyte.demo import load_generator_config, settings_for_county
+
+    raw = settings_for_county(load_generator_config(settings_path), "20", regions)
+    snapshot = generate_demo(tmp_path / "d", _subset(catalog, [127, 699, 3076]), regions, raw)
+    table = snapshot.table()
+    assert snapshot.id == "demo-20-kainuu" and snapshot.synthetic
+    assert any("Kainuu" in note and "Synteettinen" in note for note in snapshot.manifest["notes"])
+    municipal = set(table.loc[table.region_level == "municipality", "region_id"])
+    assert municipal == {m.sotkanet_id for m in regions.county_municipalities("20")}
+    assert len(municipal) == 8
+    _county_sums_hold(table, regions, ["20"])
+    # the invented populations add up to about the county's population in the settings (70 000)
+    kainuu = table[(table.indicator == 127) & (table.sex == "total") & (table.year == 2024)
+                   & (table.region_id == regions.county("20").sotkanet_id)].value.iloc[0]
+    assert 65_000 < kainuu < 75_000
+    # Keski-Suomi is now one of the other counties: its population is the sum of its listed sizes
+    ks = table[(table.indicator == 127) & (table.sex == "total") & (table.year == 2024)
+               & (table.region_id == KS_COUNTY_ID)].value.iloc[0]
+    assert 250_000 < ks < 300_000
+    # suppression still applies to small municipal counts; the election indicator keeps its years
+    assert sorted(table.loc[table.indicator == 3076, "year"].unique()) == [2012, 2017, 2021, 2025]
+    again = generate_demo(tmp_path / "e", _subset(catalog, [127, 699, 3076]), regions, raw).table()
+    pd.testing.assert_frame_equal(table, again)
+
+
+def test_demo_for_the_whole_country(tmp_path, catalog, regions, settings_path):
+    from hyte.demo import load_generator_config, settings_for_county
+
+    raw = settings_for_county(load_generator_config(settings_path), "all", regions)
+    table = generate_demo(tmp_path / "d", _subset(catalog, [127, 699]), regions, raw).table()
+    municipal = set(table.loc[table.region_level == "municipality", "region_id"])
+    assert municipal == {m.sotkanet_id for m in regions.municipalities.values()}
+    assert len(municipal) == 308
+    _county_sums_hold(table, regions, sorted(regions.counties))
+    population = table[(table.indicator == 127) & (table.sex == "total") & (table.year == 2024)]
+    assert 5_400_000 < population.set_index("region_id").value[COUNTRY_ID] < 5_800_000
+    # Keski-Suomi's listed populations are kept: Jyväskylä as in the settings
+    assert 140_000 < population.set_index("region_id").value[JYVASKYLA] < 160_000
+    # a cell with a small count is published without value and count, as THL does
+    rates = table[(table.indicator == 699) & (table.region_level == "municipality")]
+    assert rates.value.isna().any() and rates.value.notna().mean() > 0.5
+
+
+def test_keski_suomi_demo_unchanged_by_the_county_option(tmp_path, catalog, regions, settings_path):
+    from hyte.demo import load_generator_config, settings_for_county
+
+    ids = [127, 699]
+    plain = generate_demo(tmp_path / "a", _subset(catalog, ids), regions, settings_path).table()
+    raw = settings_for_county(load_generator_config(settings_path), "15", regions)
+    redirected = generate_demo(tmp_path / "b", _subset(catalog, ids), regions, raw).table()
+    pd.testing.assert_frame_equal(plain, redirected)
+    committed = open_snapshot(settings_path.parent).table()
+    committed = committed[committed.indicator.isin(ids)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(plain.reset_index(drop=True), committed, check_dtype=False)
+
+
+def test_cli_demo_county(tmp_path, monkeypatch):
+    from hyte.cli import app
+
+    result = CliRunner().invoke(app, ["demo", "--county", "99", "--target", str(tmp_path / "x")])
+    assert result.exit_code == 2 and "Unknown county code '99'" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "x").exists()

@@ -38,7 +38,7 @@ from hyte.config import Config
 from hyte.errors import HyteError
 from hyte.kernels import notebook_imports
 from hyte.paths import CONFIG_NAME
-from hyte.regions import Municipality, load_regions
+from hyte.regions import ALL_COUNTIES, Municipality, load_regions
 
 TEMPLATE = Path("notebooks") / "municipal_card.ipynb"
 MANIFEST_NAME = "_manifest.json"
@@ -167,6 +167,10 @@ def _read_notebook_json(path: Path) -> dict:
 def select_municipalities(config: Config, codes: Iterable[str] | None = None) -> list[Municipality]:
     """The configured county's municipalities (by Finnish name), or the named ones (validated)."""
     regions = load_regions(config.root / "data" / "reference")
+    if config.county == ALL_COUNTIES:
+        if not codes:
+            return regions.selection(ALL_COUNTIES)
+        return list({m.code: m for m in map(regions.municipality, codes)}.values())
     county = regions.county(config.county)
     if not codes:
         return regions.county_municipalities(county.code)
@@ -445,7 +449,8 @@ def _run_locked(config, template, declared, selected, extra, snapshot, cards_dir
         if "snapshot" in declared:
             params["snapshot"] = config.snapshot
         if "county" in declared:
-            params["county"] = config.county
+            params["county"] = (municipality.county_code if config.county == ALL_COUNTIES
+                                else config.county)
         params.update(extra)
         key = card_key(fingerprint, params)
         stem = card_stem(municipality)
@@ -578,7 +583,7 @@ def write_county_card_list(config: Config) -> Path:
 
     regions = load_regions(config.root / "data" / "reference")
     paths = [config.cards_dir / f"{card_stem(m)}.ipynb"
-             for m in regions.county_municipalities(config.county)]
+             for m in regions.selection(config.county)]
     return write_card_list([p for p in paths if p.is_file()], config.root)
 
 

@@ -322,6 +322,10 @@ def write_generated(config, profile: str | None = None, *, today: date | None = 
     root = Path(config.root)
     snapshot = snapshot or open_snapshot(config.snapshot_path)
     prov = provenance(snapshot, root, today=today)
+    if config.county == "all":
+        raise HyteError(f"{root / 'hyte.yml'}: county: all makes the cards of every municipality "
+                        "(`hyte cards`), but the book is one county's report: set county to a county "
+                        "code (e.g. \"15\") to render it.")
     county = load_regions(root / "data" / "reference").county(config.county)
     metadata = book_metadata(profile, county_name=county.name_fi, council_term=config.council_term,
                              reporting_year=config.reporting_year, prov=prov)

@@ -891,7 +891,7 @@ def open_card(municipality: str, *, snapshot: str | None = None, county: str | N
     ``output_dir`` (default: hyte.yml's outputs.cards), where the executed notebook belongs too."""
     from hyte.config import load_config
     from hyte.context import load_context
-    from hyte.regions import load_regions
+    from hyte.regions import ALL_COUNTIES, load_regions
 
     if config_path:
         path = Path(config_path).resolve()
@@ -900,6 +900,8 @@ def open_card(municipality: str, *, snapshot: str | None = None, county: str | N
         config = load_config()
     regions = load_regions(config.root / "data" / "reference")
     place = regions.municipality(municipality)
+    if county is None and config.county == ALL_COUNTIES:
+        county = place.county_code  # hyte.yml county: all — each card within its own county
     chosen = regions.county(county if county is not None else config.county)
     if place.county_code != chosen.code:
         where = (f"county {chosen.code} {chosen.name_fi}" + ("" if county is not None else

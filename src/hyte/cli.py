@@ -332,22 +332,37 @@ def demo(
     seed: Annotated[Optional[int], typer.Option(
         "--seed", help="Random seed (default: seed in data/demo/generator.yml)")] = None,
     target: Annotated[Optional[Path], typer.Option(
-        "--target", help="Snapshot folder to write (default: data/demo)")] = None,
+        "--target", help="Snapshot folder to write (default: data/demo, or data/snapshots/<id> "
+        "with --county)")] = None,
+    county: Annotated[Optional[str], typer.Option(
+        "--county", help="Make the demo for this county (01–21, 90, 91) or 'all' (the whole "
+        "country) instead of the settings' county")] = None,
     config: ConfigOption = None,
 ) -> None:
     """Regenerate the synthetic demo snapshot (invented data in Sotkanet's format)."""
     from hyte.catalog import load_catalog
-    from hyte.demo import default_config_path, generate_demo
+    from hyte.demo import default_config_path, generate_demo, load_generator_config, settings_for_county
     from hyte.paths import data_dir, reference_dir
     from hyte.regions import load_regions
 
     settings = _config(config)
-    snapshot = generate_demo(
-        target or data_dir(settings.root) / "demo", load_catalog(settings.catalog_path),
-        load_regions(reference_dir(settings.root)), default_config_path(settings.root), seed=seed)
+    regions = load_regions(reference_dir(settings.root))
+    generator: object = default_config_path(settings.root)
+    default_target = data_dir(settings.root) / "demo"
+    if county is not None:
+        generator = settings_for_county(load_generator_config(generator), county, regions)
+        default_target = data_dir(settings.root) / "snapshots" / generator["snapshot_id"]
+    snapshot = generate_demo(target or default_target, load_catalog(settings.catalog_path),
+                             regions, generator, seed=seed)
     typer.echo(f"Demo snapshot '{snapshot.id}' (synthetic) written to {snapshot.path}: "
                f"{snapshot.manifest.get('rows')} rows, {snapshot.manifest.get('indicator_count')} "
                f"indicators, years {'–'.join(map(str, snapshot.manifest.get('years', [])))}.")
+    if county is not None:
+        code = generator["county"]
+        typer.echo(f"To use it, set in hyte.yml: county: \"{code}\" and snapshot: {snapshot.id}"
+                   if code != "all" else
+                   f"To use it, set in hyte.yml: snapshot: {snapshot.id} (and county: the county "
+                   "whose cards you want).")
 
 
 @app.command()

@@ -24,7 +24,8 @@ class Config(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    county: str = Field("15", description="Wellbeing services county code (01–21, 90)")
+    county: str = Field("15", description="Wellbeing services county code (01–21, 90, 91), or "
+                        "'all': every municipality of the country (cards only)")
     council_term: str = Field("2026-2029", description="Council term, 'YYYY-YYYY'")
     reporting_year: int = Field(2026, ge=2023, le=2100)
     snapshot: str = Field("demo", description="'demo', a folder under data/snapshots/, or a path")
@@ -38,8 +39,11 @@ class Config(BaseModel):
     @classmethod
     def _county_code(cls, value: object) -> str:
         text = str(value).strip()
+        if text.lower() == "all":
+            return "all"
         if not text.isdigit() or len(text) > 2:
-            raise ValueError("a county code is 1–2 digits, e.g. 15 for Keski-Suomi")
+            raise ValueError("a county code is 1–2 digits, e.g. 15 for Keski-Suomi, or 'all' for "
+                             "every municipality of the country")
         return text.zfill(2)
 
     @field_validator("council_term")

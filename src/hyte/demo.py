@@ -179,41 +179,100 @@ class _Areas:
     regions_json: list[dict[str, Any]]
 
 
+ALL_COUNTIES = "all"
+_MIN_INVENTED_POPULATION = 300
+
+
+def demo_counties(config: GeneratorConfig, regions: Regions) -> list:
+    """The counties whose municipalities the demo draws one by one ("all": every county)."""
+    if str(config.county).strip().lower() == ALL_COUNTIES:
+        return [c for _, c in sorted(regions.counties.items())]
+    return [regions.county(config.county)]
+
+
+def _invented_sizes(config: GeneratorConfig, members: list, county_population: int,
+                    given: dict[str, AreaSize], source: str) -> dict[str, AreaSize]:
+    """Populations for municipalities the settings do not list: seeded log-normal shares of what the
+    county's population leaves (invented, like every demo number), larger ones growing, small ones
+    shrinking."""
+    sizes = {m.code: given[m.code] for m in members if m.code in given}
+    todo = [m for m in members if m.code not in given]
+    if not todo:
+        return sizes
+    left = max(county_population - sum(s.population for s in sizes.values()),
+               _MIN_INVENTED_POPULATION * len(todo))
+    weights = np.array([np.random.default_rng([config.seed, int(m.code)]).lognormal(0.0, 1.1)
+                        for m in todo])
+    shares = weights / weights.sum()
+    for municipality, share in zip(todo, shares):
+        population = max(_MIN_INVENTED_POPULATION, int(round(left * share, -1)))
+        change = float(np.clip(0.6 * math.log10(population / 15000.0), -2.0, 1.2))
+        sizes[municipality.code] = AreaSize(name=municipality.name_fi, population=population,
+                                            change=round(change, 1))
+    return sizes
+
+
+def _check_complete(members: list, given: dict[str, AreaSize], source: str) -> None:
+    """A drawn county lists all its municipalities' sizes or none."""
+    missing = sorted(m.code for m in members if m.code not in given)
+    if missing and len(missing) < len(members):
+        raise HyteError(f"{source}: field 'municipalities': list all {len(members)} municipalities of "
+                        f"county {members[0].county_code} or none of them (then hyte invents their "
+                        f"populations); missing {missing}.")
+
+
+def _county_size(config: GeneratorConfig, county, members: list,
+                 given: dict[str, AreaSize], county_sizes: dict[str, AreaSize],
+                 source: str) -> AreaSize:
+    """A county's population: from `counties`, else the sum of its listed municipalities."""
+    if county.code in county_sizes:
+        return county_sizes[county.code]
+    listed = [given[m.code] for m in members if m.code in given]
+    if listed and len(listed) == len(members):
+        total = sum(s.population for s in listed)
+        change = sum(s.population * s.change for s in listed) / total
+        return AreaSize(name=county.name_fi, population=total, change=change)
+    raise HyteError(f"{source}: field 'counties': population missing for county code {county.code} "
+                    f"({county.name_fi}); add it ({county.code}: {{population: N}}).")
+
+
 def _areas(config: GeneratorConfig, regions: Regions, source: str) -> _Areas:
-    county = regions.county(config.county)
-    members = regions.county_municipalities(county.code)
-    given = {str(code).zfill(3) for code in config.municipalities}
-    expected = {m.code for m in members}
-    if given != expected:
-        missing, extra = sorted(expected - given), sorted(given - expected)
-        raise HyteError(f"{source}: field 'municipalities': must list exactly the {len(expected)} "
-                        f"municipalities of county {county.code} ({county.name_fi}); "
-                        f"missing {missing or 'none'}, not in the county {extra or 'none'}.")
-    others = [c for code, c in sorted(regions.counties.items()) if code != county.code]
-    given_counties = {str(code).zfill(2) for code in config.counties}
-    missing_counties = sorted(c.code for c in others if c.code not in given_counties)
-    if missing_counties:
-        raise HyteError(f"{source}: field 'counties': population missing for county code(s) "
-                        f"{', '.join(missing_counties)}; add them (code: {{population: N}}).")
-    sizes = {str(k).zfill(3): v for k, v in config.municipalities.items()}
+    drawn_counties = demo_counties(config, regions)
+    drawn_codes = {c.code for c in drawn_counties}
+    given = {str(code).zfill(3): size for code, size in config.municipalities.items()}
+    unknown = sorted(code for code in given if code not in regions.municipalities)
+    if unknown:
+        raise HyteError(f"{source}: field 'municipalities': code(s) {', '.join(unknown)} are not in the "
+                        "2026 division (data/reference/municipalities.csv); remove them.")
     county_sizes = {str(k).zfill(2): v for k, v in config.counties.items()}
 
     years = list(range(config.years[0], config.years[1] + 1))
     offsets = np.array(years, dtype=float) - config.population_year
     county_ids = [c.sotkanet_id for _, c in sorted(regions.counties.items())]
     unit_ids, is_municipality, county_index, base, change = [], [], [], [], []
-    for municipality in members:
-        size = sizes[municipality.code]
-        unit_ids.append(municipality.sotkanet_id)
-        is_municipality.append(True)
-        county_index.append(county_ids.index(county.sotkanet_id))
-        base.append(size.population)
-        change.append(size.change)
-    for other in others:
-        size = county_sizes[other.code]
-        unit_ids.append(other.sotkanet_id)
+    municipalities_drawn: list = []
+    # The drawn counties' municipalities first, then one unit per other county (this order fixes the
+    # random draws, so the Keski-Suomi demo stays what it was).
+    for county in drawn_counties:
+        members = regions.county_municipalities(county.code)
+        _check_complete(members, given, source)
+        size = _county_size(config, county, members, given, county_sizes, source)
+        sizes = _invented_sizes(config, members, size.population, given, source)
+        for municipality in members:
+            unit_ids.append(municipality.sotkanet_id)
+            is_municipality.append(True)
+            county_index.append(county_ids.index(county.sotkanet_id))
+            base.append(sizes[municipality.code].population)
+            change.append(sizes[municipality.code].change)
+            municipalities_drawn.append((municipality, county))
+    for _, county in sorted(regions.counties.items()):
+        if county.code in drawn_codes:
+            continue
+        members = regions.county_municipalities(county.code)
+        size = _county_size(config, county, members, given, county_sizes, source)
+        unit_ids.append(county.sotkanet_id)
         is_municipality.append(False)
-        county_index.append(county_ids.index(other.sotkanet_id))
+        county_index.append(county_ids.index(county.sotkanet_id))
         base.append(size.population)
         change.append(size.change)
     base_arr = np.array(base, dtype=float)[:, None]
@@ -221,16 +280,18 @@ def _areas(config: GeneratorConfig, regions: Regions, source: str) -> _Areas:
     total = np.rint(base_arr * growth).astype(np.int64)
     male = np.rint(total * config.male_share).astype(np.int64)
     population = np.stack([male, total - male], axis=2)
-    # Older age structure in small municipalities, relative to their county (population-weighted
+    # Older age structure in small municipalities, relative to their own county (population-weighted
     # mean 1); the counties themselves differ only through each indicator's random county effect.
     is_municipality_arr = np.array(is_municipality)
+    county_index_arr = np.array(county_index)
     aging = np.where(is_municipality_arr,
                      (base_arr[:, 0] / config.aging_reference) ** (-config.aging_elasticity), 1.0)
-    own = is_municipality_arr
-    aging[own] = aging[own] / np.average(aging[own], weights=base_arr[own, 0])
+    for index in set(county_index_arr[is_municipality_arr].tolist()):
+        own = is_municipality_arr & (county_index_arr == index)
+        aging[own] = aging[own] / np.average(aging[own], weights=base_arr[own, 0])
 
     regions_json: list[dict[str, Any]] = []
-    for municipality in members:
+    for municipality, county in municipalities_drawn:
         regions_json.append({
             "id": municipality.sotkanet_id, "code": municipality.code, "category": "KUNTA",
             "title": {"fi": municipality.name_fi, "sv": municipality.name_sv, "en": municipality.name_fi},
@@ -246,7 +307,7 @@ def _areas(config: GeneratorConfig, regions: Regions, source: str) -> _Areas:
         "id": COUNTRY_SOTKANET_ID, "code": COUNTRY_SOTKANET_CODE, "category": "MAA",
         "title": {"fi": COUNTRY_NAME_FI, "sv": COUNTRY_NAME_SV, "en": "Whole country"}, "memberOf": [],
     })
-    return _Areas(unit_ids, is_municipality_arr, np.array(county_index), county_ids, years, population,
+    return _Areas(unit_ids, is_municipality_arr, county_index_arr, county_ids, years, population,
                   aging, regions_json)
 
 
@@ -418,6 +479,37 @@ def _data_url(indicator_id: int, years: list[int], sexes: list[str]) -> str:
 
 def _compact(payload: Any) -> bytes:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+# --- another county's demo -------------------------------------------------------------------------
+
+def _slug(text: str) -> str:
+    table = str.maketrans({"ä": "a", "ö": "o", "å": "a", " ": "-"})
+    return "".join(ch for ch in text.lower().translate(table) if ch.isalnum() or ch == "-")
+
+
+def settings_for_county(raw: dict[str, Any], county: str, regions: Regions) -> dict[str, Any]:
+    """The demo settings redirected to another county (a code, or "all" for the whole country).
+
+    The municipalities of a county the settings do not list get invented populations that add up to
+    the county's population under `counties`; the snapshot id and the note name the county."""
+    settings = dict(raw)
+    if str(county).strip().lower() == ALL_COUNTIES:
+        settings["county"] = ALL_COUNTIES
+        settings["snapshot_id"] = "demo-koko-maa"
+        where = "koko maa"
+    else:
+        item = regions.county(county)
+        settings["county"] = item.code
+        names = {str(k).zfill(2): v.get("name", "") for k, v in (raw.get("counties") or {}).items()
+                 if isinstance(v, dict)}
+        short = names.get(item.code) or item.name_fi.replace(" hyvinvointialue", "")
+        settings["snapshot_id"] = f"demo-{item.code}-{_slug(short)}"
+        where = short
+    settings["note"] = (f"Synteettinen esimerkkiaineisto ({where}), ei todellisia lukuja: luvut ja "
+                        "kuntien väkiluvut on arvottu hyte-ohjelmalla Sotkanetin muotoon. "
+                        "Synthetic demo data, not real figures.")
+    return settings
 
 
 # --- the snapshot -------------------------------------------------------------------------------------

@@ -68,6 +68,9 @@ class RegionRef:
     name_fi: str
 
 
+ALL_COUNTIES = "all"  # hyte.yml county: every municipality of the country
+
+
 def normalise_municipality_code(code: str | int) -> str:
     """'5', 5 or '005' -> '005' (some sources drop the leading zeros)."""
     text = str(code).strip()
@@ -126,6 +129,13 @@ class Regions:
         county = self.county(county_code)
         members = [m for m in self.municipalities.values() if m.county_code == county.code]
         return sorted(members, key=lambda m: _finnish_sort_key(m.name_fi))
+
+    def selection(self, county_code: str | int) -> list[Municipality]:
+        """The county's municipalities, or with ``"all"`` every municipality of the country (sorted
+        by county code, then Finnish name)."""
+        if str(county_code).strip().lower() == ALL_COUNTIES:
+            return [m for code in sorted(self.counties) for m in self.county_municipalities(code)]
+        return self.county_municipalities(county_code)
 
     def county_of(self, municipality_code: str | int) -> County:
         return self.county(self.municipality(municipality_code).county_code)
