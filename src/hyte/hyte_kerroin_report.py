@@ -381,6 +381,8 @@ def sources_markdown(config: KerroinConfig) -> str:
 def ranking_figure(result: KerroinResult) -> tuple[Figure, str]:
     """Horizontal bars of all counties' scores, best on top; the county highlighted (colour + hatch)."""
     table = result.table.dropna(subset=["score"]).sort_values("score", ascending=True)
+    if table.empty:
+        return _no_ranking_figure(result)
     fig, ax = plt.subplots(figsize=(7.5, 0.32 * max(len(table), 4) + 1.2))
     styles = [HIGHLIGHT if code == result.county else OTHERS for code in table.index]
     bars = ax.barh(range(len(table)), table["score"], color=[s["color"] for s in styles],
@@ -414,6 +416,19 @@ def ranking_figure(result: KerroinResult) -> tuple[Figure, str]:
     alt = (f"Vaakapylväskuvio {len(table)} alueen laskennallisista HYTE-kerroinpisteistä suurimmasta "
            f"pienimpään. Korkein on {best['name_fi']} ({_points(best['score'])}), matalin "
            f"{worst['name_fi']} ({_points(worst['score'])}). {own}")
+    return fig, alt
+
+
+def _no_ranking_figure(result: KerroinResult) -> tuple[Figure, str]:
+    """A small figure that says no county has a score (the data hold too few of the indicators)."""
+    fig, ax = plt.subplots(figsize=(7.5, 1.2))
+    ax.axis("off")
+    text = ("Yhdellekään alueelle ei voitu laskea HYTE-kerrointa: aineistossa ei ole riittävästi "
+            "kertoimen indikaattoreiden alueittaisia arvoja.")
+    ax.text(0.5, 0.5, textwrap.fill(text, 80), ha="center", va="center", fontsize=9)
+    alt = ("Kuviossa ei ole pylväitä: yhdellekään alueelle ei voitu laskea laskennallista "
+           "HYTE-kerrointa, koska aineistossa ei ole riittävästi kertoimen indikaattoreiden alueittaisia "
+           "arvoja. Puuttuvat tiedot on lueteltu luvun lopussa.")
     return fig, alt
 
 
