@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hyte import fmt, stats
+from hyte import fmt, outcomes, stats
 from hyte.catalog import Catalog, Indicator
 from hyte.errors import HyteError
 from hyte.markup import Raw, escape_markdown, markdown_table
@@ -307,6 +307,13 @@ def strengths_and_concerns_markdown(summary: pd.DataFrame, language: str = "fi")
 # --- population groups --------------------------------------------------------------------------
 
 
+def _group_word(group_label: str, word: str) -> str:
+    """Finnish compound with a group name: 'Ikääntyneet-ryhmästä', 'Lapset ja nuoret -ryhmän'
+    (a name of several words takes a space before the hyphen)."""
+    name = _capitalise(group_label.strip())
+    return f"{name} -{word}" if " " in name else f"{name}-{word}"
+
+
 def group_text(rows: pd.DataFrame, *, group_label: str, missing: Sequence[str] = ()) -> str:
     """A short Finnish text on one population group's summary rows: how many indicators, which are
     significantly better/worse (or higher/lower, without polarity) than the county and the country,
@@ -314,11 +321,11 @@ def group_text(rows: pd.DataFrame, *, group_label: str, missing: Sequence[str] =
     sentences = []
     count = len(rows)
     if count == 0:
-        sentences.append(f"Ryhmästä {group_label.lower()} ei ole kunnan arvoja tässä aineistossa.")
+        sentences.append(f"{_group_word(group_label, 'ryhmästä')} ei ole kunnan arvoja tässä aineistossa.")
     else:
-        sentences.append(f"Ryhmän {group_label.lower()} indikaattoreista kunnalle on tietoja "
+        sentences.append(f"{_group_word(group_label, 'ryhmän')} indikaattoreista kunnalle on tietoja "
                          f"{count}:stä.")
-    significant = False
+    significant = differences_found = False
     for column, where in (("vs_county", "Hyvinvointialueeseen"), ("vs_country", "Koko maahan")):
         parts = []
         for noun, codes in (("tilanne", (("better", "parempi"), ("worse", "heikompi"))),
@@ -331,7 +338,7 @@ def group_text(rows: pd.DataFrame, *, group_label: str, missing: Sequence[str] =
             if found:
                 parts.append(f"{noun} oli {_join(found, None)}")
         if parts:
-            significant = True
+            significant = differences_found = True
             sentences.append(f"{where} verrattuna kunnan {'; '.join(parts)}.")
     trends = []
     for code, word in (("improving", "paraneva"), ("worsening", "heikkenevä"),
@@ -342,15 +349,28 @@ def group_text(rows: pd.DataFrame, *, group_label: str, missing: Sequence[str] =
     if trends:
         significant = True
         sentences.append(f"Viimeisten viiden mittauksen kehitys oli {_join(trends, None)}.")
-    if count and not significant:
-        sentences.append("Tilastollisesti merkitseviä eroja hyvinvointialueeseen tai koko maahan tai "
-                         "merkitseviä muutoksia ei ollut.")
+    if count:
+        made = outcomes.made_sentence(rows, differences_found=differences_found,
+                                      trends_found=bool(trends))
+        if made:
+            sentences.append(made)
+        elif not significant:
+            sentences.append("Vertailuja ja trenditestejä ei voitu tehdä yhdessäkään ryhmän "
+                             "indikaattorissa.")
+        for column in ("vs_county", "vs_country"):
+            sentences.append(outcomes.not_compared_sentence(rows[~rows["suppressed"]], column))
+        sentences.append(outcomes.not_tested_sentence(rows[~rows["suppressed"]]))
     suppressed = list(rows.loc[rows["suppressed"], "short"]) if count else []
     if suppressed:
-        sentences.append(f"Pienen lukumäärän vuoksi salattu: {_join(suppressed)}.")
+        sentences.append(f"Pienen lukumäärän vuoksi salattu (ei verrattu eikä testattu): "
+                         f"{_join(suppressed)}.")
+    stale = list(rows.loc[rows["stale"] & ~rows["suppressed"], "short"]) \
+        if count and "stale" in rows else []
+    if stale:
+        sentences.append(f"Vanhentunut tieto (merkitty * taulukossa): {_join(stale)}.")
     if missing:
         sentences.append(f"Ei tietoja kunnalle: {_join(list(missing))}.")
-    return _md(" ".join(sentences)) + "\n"
+    return _md(" ".join(x for x in sentences if x)) + "\n"
 
 
 # --- tables -------------------------------------------------------------------------------------
@@ -636,21 +656,37 @@ class Card:
                          municipality=self.code)
 
     def strengths(self):
-        """'Vahvuudet ja haasteet', generated from the significant comparisons and trends."""
-        text = strengths_and_concerns_markdown(self.summary, self.language)
+        """'Vahvuudet ja haasteet', generated from the significant comparisons and trends; the
+        comparisons and tests that were made are counted, and those not made named with the reason."""
+        from hyte.summary import strengths_and_concerns
+
+        summary = self.summary
+        if summary.empty:
+            return _markdown("Kunnalle ei ole tässä aineistossa arvoja luettelon indikaattoreista, "
+                             "joten vahvuuksia ja haasteita ei voi arvioida.\n")
+        notes = [outcomes.not_compared_sentence(summary, "vs_county", limit=8),
+                 outcomes.not_compared_sentence(summary, "vs_country", limit=8),
+                 outcomes.not_tested_sentence(summary, limit=8)]
+        note_text = "".join(f"\n{_md(n)}\n" for n in notes if n)
+        if outcomes.nothing_compared(summary):
+            return _markdown("Vahvuuksia ja haasteita ei voi tässä aineistossa arvioida: yhtään "
+                             "vertailua hyvinvointialueeseen tai koko maahan eikä yhtään "
+                             "trenditestiä voitu tehdä.\n" + note_text)
+        text = strengths_and_concerns_markdown(summary, self.language)
         intro = ("Vahvuuksiksi ja haasteiksi on poimittu indikaattorit, joissa kunnan arvo eroaa "
                  f"tilastollisesti merkitsevästi hyvinvointialueen ({_md(self.county.name_fi)}) tai "
                  "koko maan arvosta (95\u00a0%:n luottamusväli) tai joiden kehitys viiden viimeisen "
                  "mittauksen aikana on merkitsevästi paraneva tai heikkenevä.\n\n")
-        if self.summary.empty:
-            return _markdown("Kunnalle ei ole tässä aineistossa arvoja luettelon indikaattoreista, "
-                             "joten vahvuuksia ja haasteita ei voi arvioida.\n")
+        found = strengths_and_concerns(summary, self.language)
+        differences = any(found[k] for k in found if k not in ("improving", "worsening"))
+        trends = bool(found["improving"] or found["worsening"])
+        made = outcomes.made_sentence(summary, differences_found=differences, trends_found=trends)
         if not text:
-            text = ("Yhdessäkään indikaattorissa kunnan arvo ei eronnut tilastollisesti merkitsevästi "
-                    "hyvinvointialueesta tai koko maasta, eikä merkitsevää paranevaa tai heikkenevää "
-                    "kehitystä havaittu. Pienessä kunnassa luottamusvälit ovat leveitä, joten "
-                    "todellisiakaan eroja ei aina voi osoittaa.\n")
-        return _markdown(intro + text)
+            text = made + (" Pienessä kunnassa luottamusvälit ovat leveitä, joten todellisiakaan "
+                           "eroja ei aina voi osoittaa." if made else "") + "\n"
+        else:
+            text += f"\n{_md(made)}\n"
+        return _markdown(intro + text + note_text)
 
     def spine(self):
         """The spine chart of the headline indicators (plain counts such as the population left out)."""
