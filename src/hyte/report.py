@@ -23,7 +23,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from hyte import fmt, stats
+from hyte import fmt, outcomes, stats
 from hyte.fmt import join_names
 from hyte.catalog import CIMethod, Indicator, Polarity
 from hyte.markup import escape_html, escape_markdown, markdown_table
@@ -32,9 +32,9 @@ from hyte.summary import indicator_summary, label
 __all__ = [
     "Chapter", "chapter_context", "SIGNIFICANCE_STYLE", "join_names",
     "provenance_markdown", "demo_callout", "typst_finnish_labels",
-    "comparison_sentence", "trend_sentence", "country_comparison_sentence", "municipality_counts",
+    "comparison_sentence", "trend_sentence", "country_comparison_sentence", "municipality_counts", "municipality_counts_table",
     "municipality_ranking_sentence", "significance_table", "significance_legend", "table_indicators",
-    "group_table", "group_municipality_sentences", "sex_differences", "sex_difference_sentence", "sex_difference_table",
+    "group_table", "group_municipality_sentences", "sex_differences", "sex_difference_sentence", "sex_compared", "sex_difference_table",
     "changes_table", "change_sentence", "intro_markdown", "genitive", "population_change",
     "population_change_sentence", "catalog_table", "snapshot_markdown", "population_figure", "trend_figure", "close",
 ]
@@ -232,8 +232,9 @@ def comparison_sentence(rows: pd.DataFrame) -> str:
     missing = names(stats.NOT_COMPARED)
     if missing:
         subject = "kunnan luku jäi" if len(missing) == 1 else "kunnan luvut jäivät"
-        sentences.append(f"{len(missing)} {subject} vertailun ulkopuolelle (pieni lukumäärä tai puuttuva "
-                         f"tieto): {join_names(missing)}.")
+        why = (_reason_list(rows, "vs_county") if "vs_county_reason" in rows
+               else "pieni lukumäärä tai puuttuva tieto")
+        sentences.append(f"{len(missing)} {subject} vertailun ulkopuolelle ({why}): {join_names(missing)}.")
     return " ".join(sentences)
 
 
@@ -249,16 +250,39 @@ def trend_sentence(summary: pd.DataFrame, *, subject: str = "Hyvinvointialueella
                 for _, r in rows.iterrows()]
 
     worsening, improving = items(stats.WORSENING), items(stats.IMPROVING)
+    if summary.empty:
+        return f"{subject} kehityksestä ei ole tietoja tässä aineistossa."
+    tested = int(summary["trend"].isin(outcomes.TESTED).sum())
+    if not tested:
+        reasons = _reason_list(summary, "trend")
+        return (f"{subject} kehitystä ei voitu testata yhdessäkään indikaattorissa"
+                + (f" ({reasons})." if reasons else "."))
     sentences = []
     if worsening:
         sentences.append(f"{subject} kehitys oli tilastollisesti merkitsevästi heikkenevä "
                          f"{len(worsening)} indikaattorissa: {join_names(worsening, limit)}.")
     else:
-        sentences.append(f"{subject} yhdessäkään indikaattorissa ei ollut tilastollisesti merkitsevästi "
-                         "heikkenevää kehitystä.")
+        sentences.append(f"{subject} yhdessäkään testatussa indikaattorissa ei ollut "
+                         f"tilastollisesti merkitsevästi heikkenevää kehitystä (testattuja {tested}).")
     if improving:
         sentences.append(f"Paranevaa kehitystä oli {len(improving)} indikaattorissa: {join_names(improving, limit)}.")
+    untested = int((summary["trend"] == stats.CANNOT_CALCULATE).sum())
+    if untested:
+        sentences.append(f"Kehitystä ei voitu testata {untested} indikaattorissa "
+                         f"({_reason_list(summary, 'trend')}).")
     return " ".join(sentences)
+
+
+def _reason_list(summary: pd.DataFrame, column: str) -> str:
+    """'syy: N; toinen syy: M' for the rows of ``summary`` whose ``column`` was not compared/tested."""
+    reason = f"{column}_reason"
+    missing = summary[summary[column].isin([stats.NOT_COMPARED, stats.CANNOT_CALCULATE])]
+    if missing.empty:
+        return ""
+    codes = missing[reason].fillna("").astype(str) if reason in missing else \
+        pd.Series([""] * len(missing), index=missing.index)
+    return "; ".join(f"{outcomes.reason_text(code)}: {int((codes == code).sum())}"
+                     for code in dict.fromkeys(codes))
 
 
 def country_comparison_sentence(summary: pd.DataFrame, *, subject: str = "Hyvinvointialueella",
@@ -268,9 +292,12 @@ def country_comparison_sentence(summary: pd.DataFrame, *, subject: str = "Hyvinv
     worse = list(summary.loc[summary["vs_country"] == stats.WORSE, "short"])
     compared = int(summary["vs_country"].isin([stats.BETTER, stats.WORSE, stats.SIMILAR]).sum())
     if not better and not worse:
-        return (f"{subject} tilanne ei eronnut tilastollisesti merkitsevästi koko maasta yhdessäkään "
-                f"{compared} verratusta indikaattorista." if compared else
-                "Koko maahan ei voitu verrata yhtään indikaattoria.")
+        if compared:
+            return (f"{subject} tilanne ei eronnut tilastollisesti merkitsevästi koko maasta yhdessäkään "
+                    f"{compared} verratusta indikaattorista.")
+        reasons = _reason_list(summary, "vs_country") if len(summary) else ""
+        return ("Koko maahan ei voitu verrata yhtään indikaattoria"
+                + (f" ({reasons})." if reasons else "."))
     parts = []
     if better:
         parts.append(f"koko maata parempi {len(better)} indikaattorissa ({join_names(better, limit)})")
@@ -285,13 +312,35 @@ def municipality_counts(long: pd.DataFrame) -> pd.DataFrame:
     """Per municipality: how many indicators are better / worse than the county (name, better, worse),
     most 'worse' first, then by name order."""
     if long.empty:
-        return pd.DataFrame(columns=["name", "better", "worse"])
+        return pd.DataFrame(columns=["name", "better", "worse", "compared"])
     counts = long.assign(
         better=(long["vs_county"] == stats.BETTER).astype("int64"),
         worse=(long["vs_county"] == stats.WORSE).astype("int64"),
-    ).groupby(["order", "name"], as_index=False)[["better", "worse"]].sum()
+        compared=long["vs_county"].isin([stats.BETTER, stats.SIMILAR, stats.WORSE]).astype("int64"),
+    ).groupby(["order", "name"], as_index=False)[["better", "worse", "compared"]].sum()
     return counts.sort_values(["worse", "order"], ascending=[False, True], ignore_index=True)[
-        ["name", "better", "worse"]]
+        ["name", "better", "worse", "compared"]]
+
+
+def municipality_counts_table(long: pd.DataFrame) -> str:
+    """The better/worse counts per municipality as a Markdown table; a municipality with nothing
+    comparable says so instead of showing 0 and 0."""
+    counts = municipality_counts(long)
+    if counts.empty:
+        return "*Kuntien tietoja ei ollut käytettävissä.*\n"
+    rows = []
+    for _, r in counts.iterrows():
+        if r["compared"]:
+            rows.append([r["name"], str(r["better"]), str(r["worse"]), str(r["compared"])])
+        else:
+            rows.append([r["name"], "ei verrattu", "ei verrattu", "0"])
+    table = markdown_table(["Kunta", "Hyvinvointialuetta parempia", "Hyvinvointialuetta heikompia",
+                            "Verrattuja indikaattoreita"], rows, align="lrrr")
+    if not counts["compared"].any():
+        reasons = _reason_list(long, "vs_county")
+        table += ("\nYhtään kunnan indikaattoria ei voitu verrata hyvinvointialueeseen"
+                  + (f" ({reasons})." if reasons else ".") + "\n")
+    return table
 
 
 def municipality_ranking_sentence(long: pd.DataFrame, top: int = 3) -> str:
@@ -299,6 +348,10 @@ def municipality_ranking_sentence(long: pd.DataFrame, top: int = 3) -> str:
     counts = municipality_counts(long)
     if counts.empty:
         return "Kuntien tietoja ei ollut käytettävissä."
+    if not counts["compared"].any():
+        reasons = _reason_list(long, "vs_county")
+        return ("Kuntia ei voitu verrata hyvinvointialueeseen yhdessäkään indikaattorissa"
+                + (f" ({reasons})." if reasons else "."))
     sentences = []
     for column, word in (("worse", "heikompia"), ("better", "parempia")):
         ranked = counts[counts[column] > 0].sort_values(column, ascending=False, kind="stable").head(top)
@@ -424,8 +477,16 @@ def group_municipality_sentences(long: pd.DataFrame, indicators: Sequence[Indica
         bullets.append(f"- **{escape_markdown(indicator.short_fi, inline=True)}.** "
                        f"{escape_markdown(comparison_sentence(rows), inline=True)}")
     if not bullets:
-        return ("Yhdessäkään ryhmän indikaattorissa kuntien ero hyvinvointialueeseen ei ollut "
-                "tilastollisesti merkitsevä.\n")
+        ids = [i.id for i in indicators]
+        rows = long[long["indicator"].isin(ids)] if not long.empty else long
+        if rows is None or rows.empty:
+            return "Ryhmän indikaattoreista ei ole kuntien tietoja.\n"
+        if not rows["vs_county"].isin(outcomes.COMPARED).any():
+            reasons = _reason_list(rows, "vs_county")
+            return ("Kuntia ei voitu verrata hyvinvointialueeseen yhdessäkään ryhmän indikaattorissa"
+                    + (f" ({reasons}).\n" if reasons else ".\n"))
+        return ("Yhdessäkään ryhmän verratussa indikaattorissa kuntien ero hyvinvointialueeseen ei "
+                "ollut tilastollisesti merkitsevä.\n")
     return "\n".join(bullets) + "\n"
 
 
@@ -444,10 +505,31 @@ def sex_differences(male: pd.DataFrame, female: pd.DataFrame) -> pd.DataFrame:
         ["indicator", "short", "unit", "decimals", "year", "male", "female", "higher"]].reset_index(drop=True)
 
 
-def sex_difference_sentence(differences: pd.DataFrame, limit: int = 5) -> str:
+def sex_compared(male: pd.DataFrame, female: pd.DataFrame) -> int:
+    """How many indicators have both men's and women's 95 % CI in the same year (could be compared)."""
+    if male.empty or female.empty:
+        return 0
+    columns = ["indicator", "year", "lower", "upper"]
+    merged = male[columns].merge(female[columns], on=["indicator", "year"], suffixes=("_m", "_f"))
+    return int(merged[["lower_m", "upper_m", "lower_f", "upper_f"]].notna().all(axis=1).sum())
+
+
+def sex_difference_sentence(differences: pd.DataFrame, limit: int = 5, *,
+                            male: pd.DataFrame | None = None, female: pd.DataFrame | None = None) -> str:
     """Finnish sentences on the significant differences between men and women (largest relative
-    difference named first)."""
+    difference named first). With ``male`` and ``female`` (the summaries compared) an empty result
+    says whether anything could be compared at all."""
     if differences.empty:
+        if male is not None and female is not None:
+            if male.empty or female.empty:
+                return ("Aineistossa ei ole hyvinvointialueen miesten ja naisten erillisiä arvoja, joten "
+                        "heitä ei verrattu.")
+            compared = sex_compared(male, female)
+            if not compared:
+                return ("Miesten ja naisten arvoja ei voitu verrata tilastollisesti, koska aineistossa ei "
+                        "ole lukumääriä, joista luottamusväli lasketaan.")
+            return (f"Miesten ja naisten välillä ei ollut tilastollisesti merkitseviä eroja yhdessäkään "
+                    f"{compared} verratusta indikaattorista.")
         return ("Miesten ja naisten välillä ei ollut tilastollisesti merkitseviä eroja niissä "
                 "indikaattoreissa, joista sukupuolittaiset tiedot on saatavilla.")
     ratio = (differences["male"] - differences["female"]).abs() / \
