@@ -389,8 +389,8 @@ def indicator_table(summary: pd.DataFrame, *, suppressed_text: str = "salattu") 
         hidden = bool(r["suppressed"])
         records.append({
             "group": r["group"],
-            "Indikaattori (yksikkö)": f"{r['short']} ({r['unit']})" if r["unit"] else r["short"],
-            "Vuosi": str(int(r["year"])),
+            "Indikaattori (yksikkö)": outcomes.name_with_unit(r["short"], r["unit"]),
+            "Vuosi": str(int(r["year"])) + ("*" if bool(r.get("stale", False)) else ""),
             "Arvo": suppressed_text if hidden else fmt.number(r["value"], decimals),
             CI_HEADER: fmt.MISSING if hidden else fmt.interval(r["lower"], r["upper"], decimals),
             "Lkm": fmt.MISSING if hidden else fmt.number(r["count"], 0),
@@ -548,7 +548,7 @@ def card_data(summary: pd.DataFrame, *, municipality_code: str, municipality_nam
 def _markdown(text: str, **metadata: Any):
     from IPython.display import Markdown
 
-    return Markdown(text, metadata={_METADATA_KEY: metadata} if metadata else None)
+    return Markdown(outcomes.tidy_stops(text), metadata={_METADATA_KEY: metadata} if metadata else None)
 
 
 @dataclass
@@ -699,10 +699,22 @@ class Card:
             return _markdown("Pääindikaattoreista ei ole kunnan tietoja tässä aineistossa"
                              + (f": {_md(_join(names, 12))}.\n" if names else ".\n"))
         fig, alt = spine_chart(rows, region_name=self.name, county_name=self.county.name_fi)
-        caption = (f"Pääindikaattorit: {self.name}, vertailukohtana {self.county.name_fi} "
-                   "(keskiviiva) ja koko maa. Merkin väri ja muoto kertovat, eroaako kunta "
-                   "tilastollisesti merkitsevästi hyvinvointialueesta; harmaa alue on alueen kuntien "
-                   "vaihteluväli, paremman suunta oikealla.")
+        caption = f"Pääindikaattorit: {self.name}"
+        if rows["county_value"].notna().any():
+            caption += f", vertailukohtana {self.county.name_fi} (keskiviiva)"
+            if rows["country_value"].notna().any():
+                caption += " ja koko maa"
+            caption += "."
+            if rows["vs_county"].isin(outcomes.COMPARED).any():
+                caption += (" Merkin väri ja muoto kertovat, eroaako kunta tilastollisesti "
+                            "merkitsevästi hyvinvointialueesta.")
+            if (rows["peer_n"] >= 2).any():
+                caption += " Harmaa alue on alueen kuntien vaihteluväli, paremman suunta oikealla."
+        else:
+            caption += (". Aineistossa ei ole hyvinvointialueen arvoja, joten vertailua ei ole "
+                        "piirretty.")
+        if rows["stale"].any():
+            caption += " * = vanha tieto, ei verrattu."
         text = self._figure(fig, alt, "spine", caption)
         missing = self.missing(self.ctx.catalog.headline())
         if missing:
@@ -732,8 +744,12 @@ class Card:
                 language=self.language)
             part = f" ({number}/{len(chunks)})" if len(chunks) > 1 else ""
             name = f"{_slug(group)}-{number}" if len(chunks) > 1 else _slug(group)
-            caption = (f"{group_label}{part}: kehitys, {self.name} (luottamusväli varjostettuna), "
-                       f"{self.county.name_fi} ja koko maa.")
+            drawn = getattr(fig, "hyte_drawn", {"band": True, "county": True, "country": True})
+            others = [name for key, name in (("county", self.county.name_fi), ("country", "koko maa"))
+                      if drawn.get(key)]
+            caption = (f"{group_label}{part}: kehitys, {self.name}"
+                       + (" (luottamusväli varjostettuna)" if drawn.get("band") else "")
+                       + (f", {_join(others, None)}" if others else "") + ".")
             figures.append(self._figure(fig, alt, name, caption))
         return _markdown(text + "".join("\n" + f for f in figures))
 
@@ -767,7 +783,7 @@ class Card:
         cells = []
         for indicator in entries:
             role = _ROLE_FI[indicator.hyte_kerroin.value]
-            name = f"{indicator.short(self.language)} ({indicator.unit(self.language)})"
+            name = outcomes.name_with_unit(indicator.short(self.language), indicator.unit(self.language))
             if indicator.id not in rows.index:
                 cells.append([role, name, fmt.MISSING, "ei tietoja", fmt.MISSING, fmt.MISSING,
                               fmt.MISSING, fmt.MISSING])
@@ -826,9 +842,17 @@ class Card:
         """Every indicator with a value: value, CI, count, county, country, comparisons, trend."""
         if self.summary.empty:
             return _markdown("Kunnalle ei ole tietoja yhdestäkään luettelon indikaattorista.\n")
+        summary = self.summary
         caption = (f"Kaikki indikaattorit: {self.name}, vertailukohtana {self.county.name_fi} "
-                   "(Alue) ja koko maa. Vrt. = tilastollisesti merkitsevä ero (95\u00a0%:n "
-                   "luottamusväli); salattu = pieni lukumäärä.")
+                   "(Alue) ja koko maa.")
+        if outcomes.nothing_compared(summary):
+            caption += " Vertailuja ja trenditestejä ei voitu tehdä (– = ei verrattu)."
+        else:
+            caption += (" Vrt. = vertailu 95\u00a0%:n luottamusvälillä; – = ei verrattu (syyt tekstissä).")
+        if summary["suppressed"].any():
+            caption += " Salattu = pieni lukumäärä."
+        if summary["stale"].any():
+            caption += " * = vanha tieto (vanhempi kuin muiden alueiden tuorein), ei verrattu."
         text = indicator_table_markdown(self.summary, self.ctx.catalog, caption=caption,
                                         table_id=f"tbl-{self.code}-indikaattorit")
         return _markdown(text)

@@ -114,3 +114,22 @@ def reasons_in(rows: pd.DataFrame, columns: Sequence[str] = ("vs_county", "vs_co
             found |= {str(r) for r in rows.loc[rows[column] == stats.NOT_COMPARED, f"{column}_reason"]
                       if str(r) and str(r) != "nan"}
     return found
+
+
+def name_with_unit(name: str, unit: str) -> str:
+    """'Kuolleisuus (/100 000 as.)', but 'Työttömät, % työvoimasta' stays as it is: a name that
+    already holds its unit does not get it twice."""
+    unit = str(unit or "").strip()
+    if not unit or unit in str(name):
+        return str(name)
+    return f"{name} ({unit})"
+
+
+_DOUBLE_STOP = __import__("re").compile(r"(?<![.])\.\.(?![.])")
+_EMPTY_STOP = __import__("re").compile(r"([.:;])\s+\.(?=\s|$)")
+
+
+def tidy_stops(text: str) -> str:
+    """A sentence that ends in an abbreviation ('alkoholia/as.') gets no second full stop, and an
+    empty description leaves no '. .' behind."""
+    return _EMPTY_STOP.sub(r"\1", _DOUBLE_STOP.sub(".", text))

@@ -391,7 +391,7 @@ def significance_table(long: pd.DataFrame, county: pd.DataFrame, indicators: Seq
     (https://quarto.org/docs/advanced/typst/typst-css.html)."""
     ids = [i.id for i in indicators]
     head = "".join(
-        f'<th style="text-align: right;">{escape_html(i.short_fi)} ({escape_html(i.unit_fi)})</th>'
+        f'<th style="text-align: right;">{escape_html(outcomes.name_with_unit(i.short_fi, i.unit_fi))}</th>'
         for i in indicators)
     rows_html = []
     municipalities = (long[["order", "name"]].drop_duplicates().sort_values("order")["name"]
@@ -739,41 +739,65 @@ def population_figure(population: pd.DataFrame):
 
 
 def trend_figure(chapter: Chapter, indicators: Sequence[Indicator], *, columns: int = 2):
-    """Small multiples: the county and the whole country over the years, one panel per indicator;
-    returns (figure, alt text that states the first and last value of each line)."""
+    """Small multiples: the county and the whole country over the years, one panel per indicator
+    that has data (all panels on one year range); returns (figure, alt text that states the first
+    and last value of each line drawn and names the indicators without data)."""
     plt = _pyplot()
     indicators = list(indicators)
-    rows = max(1, math.ceil(len(indicators) / columns))
+    county_id, country_id = chapter.county.sotkanet_id, chapter.ctx.country_id
+    series = {i.id: chapter.series(i.id, [county_id, country_id]).dropna(how="all") for i in indicators}
+    drawn = [i for i in indicators if not series[i.id].empty]
+    missing = [i.short_fi for i in indicators if series[i.id].empty]
+    if not drawn:
+        fig, ax = plt.subplots(figsize=(7, 1.2))
+        ax.axis("off")
+        ax.text(0.5, 0.5, "Aineistossa ei ole hyvinvointialueen eikä koko maan arvoja näistä indikaattoreista.",
+                ha="center", va="center", fontsize=9)
+        alt = ("Kuviossa ei ole viivoja: aineistossa ei ole hyvinvointialueen eikä koko maan arvoja "
+               f"indikaattoreista {join_names(missing)}.")
+        return fig, alt
+    years = [int(y) for i in drawn for y in series[i.id].index]
+    first, last = min(years), max(years)
+    rows = max(1, math.ceil(len(drawn) / columns))
     fig, axes = plt.subplots(rows, columns, figsize=(7, 2.3 * rows + 0.4), squeeze=False)
     descriptions = []
-    county_id, country_id = chapter.county.sotkanet_id, chapter.ctx.country_id
-    for ax, indicator in zip(axes.flat, indicators):
-        data = chapter.series(indicator.id, [county_id, country_id])
+    lines_drawn: dict[int, bool] = {county_id: False, country_id: False}
+    for ax, indicator in zip(axes.flat, drawn):
+        data = series[indicator.id]
         for region_id, colour, style, name in ((county_id, COUNTY_COLOUR, "-", "Alue"),
                                                (country_id, COUNTRY_COLOUR, "--", "Koko maa")):
             if region_id in data:
                 line = data[region_id].dropna()
-                ax.plot(line.index, line.values, style, color=colour, marker="o", markersize=3, label=name)
                 if len(line):
+                    ax.plot(line.index, line.values, style, color=colour, marker="o", markersize=3, label=name)
+                    lines_drawn[region_id] = True
                     descriptions.append(
                         f"{indicator.short_fi}, {name.lower()}: {fmt.number(line.iloc[0], indicator.decimals)} "
                         f"vuonna {int(line.index[0])} ja {fmt.number(line.iloc[-1], indicator.decimals)} "
                         f"vuonna {int(line.index[-1])}")
-        ax.set_title(_wrap(f"{indicator.short_fi} ({indicator.unit_fi})"), fontsize=8)
+        ax.set_title(_wrap(outcomes.name_with_unit(indicator.short_fi, indicator.unit_fi)), fontsize=8)
+        ax.set_xlim(first - 0.5, last + 0.5)
         ax.tick_params(labelsize=7)
         ax.yaxis.set_major_formatter(fmt.axis_formatter(indicator.decimals))
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.spines[["top", "right"]].set_visible(False)
-    for ax in list(axes.flat)[len(indicators):]:
+    for ax in list(axes.flat)[len(drawn):]:
         ax.set_visible(False)
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    if handles:
-        fig.legend(handles, [chapter.county_name if text == "Alue" else text for text in labels],
+    legend = {}
+    for ax in axes.flat[:len(drawn)]:
+        for handle, text in zip(*ax.get_legend_handles_labels()):
+            legend.setdefault(text, handle)
+    if legend:
+        fig.legend(list(legend.values()), [chapter.county_name if t == "Alue" else t for t in legend],
                    loc="lower center", ncol=2, fontsize=8, frameon=False)
     fig.tight_layout(rect=(0, 0.06, 1, 1))
-    alt = (f"Viivakuvio {len(indicators)} indikaattorin kehityksestä hyvinvointialueella (yhtenäinen viiva) "
-           "ja koko maassa (katkoviiva). " + "; ".join(descriptions) + ".")
-    return fig, alt
+    shown = [text for region_id, text in ((county_id, "hyvinvointialueella (yhtenäinen viiva)"),
+                                           (country_id, "koko maassa (katkoviiva)")) if lines_drawn[region_id]]
+    alt = (f"Viivakuvio {len(drawn)} indikaattorin kehityksestä vuosina {first}\u2013{last} "
+           f"{' ja '.join(shown)}. " + "; ".join(descriptions) + ".")
+    if missing:
+        alt += f" Ei tietoja: {join_names(missing)}."
+    return fig, outcomes.tidy_stops(alt)
 
 
 def _wrap(text: str, width: int = 42) -> str:
