@@ -293,14 +293,28 @@ def kerroin(
     print_kerroin(for_context(load_context(settings, county=county)), RichConsole(), top=top)
 
 
-def _print_snapshot_result(snapshot, report) -> None:
-    """The load report, then how to use the new snapshot."""
+def _print_snapshot_result(snapshot, report, settings=None) -> None:
+    """The load report, the snapshot's fitness for the configured county, then how to use it."""
     for line in report.lines():
         typer.echo(f"  {line}")
     typer.echo(f"Snapshot '{snapshot.id}' ready in {snapshot.path} "
                f"({snapshot.manifest.get('rows')} rows, {snapshot.manifest.get('indicator_count')} "
                "indicator(s)).")
+    if settings is not None:
+        for line in _fitness_lines(snapshot, settings):
+            typer.echo(line)
     typer.echo(f"To use it, set `snapshot: {snapshot.id}` in hyte.yml.")
+
+
+def _fitness_lines(snapshot, settings) -> list[str]:
+    """hyte.fitness's report of the snapshot for hyte.yml's county and catalog."""
+    from hyte.catalog import load_catalog
+    from hyte.fitness import assess_snapshot
+    from hyte.regions import load_regions
+
+    regions = load_regions(settings.root / "data" / "reference")
+    catalog = load_catalog(settings.catalog_path)
+    return assess_snapshot(snapshot, catalog, regions.county(settings.county), regions).lines()
 
 
 @app.command()
@@ -336,7 +350,7 @@ def fetch(
         client, catalog, years=parse_years(years or f"2010-{date.today().year}"),
         snapshot_id=snapshot_id, root=settings.root, indicators=indicator, resume=resume,
         progress=sys.stderr.isatty())
-    _print_snapshot_result(snapshot, report)
+    _print_snapshot_result(snapshot, report, settings)
 
 
 @app.command("import")
@@ -357,7 +371,7 @@ def import_(
     settings = _config(config)
     snapshot, report = import_files(files, snapshot_id=snapshot_id, root=settings.root,
                                     indicator=indicator)
-    _print_snapshot_result(snapshot, report)
+    _print_snapshot_result(snapshot, report, settings)
 
 
 def main() -> None:  # pragma: no cover - console entry point alias
