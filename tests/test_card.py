@@ -169,7 +169,7 @@ def test_population_change_and_header(mixed):
     assert text.startswith("::: {.callout-warning}\n## Esimerkkiaineisto – ei todellisia lukuja\n")
     assert f"950 asukasta 31.12.2025; väkiluku väheni viidessä vuodessa 50 asukkaalla " \
            f"(−5,0{NBSP}% vuodesta 2020)" in text
-    assert "demo-x (28.11.2026)" in text
+    assert "**Aineistoversio (snapshot):** demo-x, muodostettu 28.11.2026" in text
     assert "- **Tiedot:** 5 indikaattoria vuodelta 2023\n" in text
     spread = card.header_markdown({**data, "first_year": 2017, "common_year": 2023,
                                    "indicators": 1})

@@ -99,8 +99,8 @@ METHODS_FI = (
      "kokonaan paremmalla puolella = parempi, kokonaan huonommalla = heikompi, muuten ei "
      "merkitsevää eroa. Indikaattoreille, joilla ei ole hyvää suuntaa (esim. palvelujen käyttö), "
      "korkeampi tai matalampi."),
-    ("- *Kehitys*: viiden viimeisen mittauksen trenditesti (osuuksille khiin neliön trenditesti, "
-     "ilmaantuvuuksille Poisson-trenditesti), merkitsevä kun p < 0,05."),
+    "- *Kehitys*: " + outcomes.TREND_RULE_FI,
+    "- *Vanha tieto*: " + outcomes.STALE_RULE_FI,
     ("- *Pienet luvut*: arvo ja luottamusväli salataan, kun lukumäärä on pienempi kuin "
      "indikaattorin kynnys (tavallisesti 5) mutta ei nolla."),
     ("- *Naiset ja miehet*: ero on merkitsevä, kun naisten ja miesten luottamusvälit eivät ole "
@@ -246,18 +246,25 @@ def header_markdown(data: dict[str, Any]) -> str:
         lines.append("- **Tiedot:** aineistossa ei ole kunnan arvoja luettelon indikaattoreista")
     version = _md(data["snapshot_id"])
     if data["snapshot_date"]:
-        version += f" ({data['snapshot_date']})"
-    lines.append(f"- **Aineistoversio:** {version} · kuntanumero {_md(data['municipality_code'])}")
+        version += f", muodostettu {data['snapshot_date']}"
+    lines.append(f"- **Aineistoversio (snapshot):** {version} · kuntanumero {_md(data['municipality_code'])}")
     parts.append("\n".join(lines) + "\n")
+    if data.get("notice"):
+        parts.append("::: {.callout-note}\n## Vertailut eivät ole mahdollisia\n\n"
+                     f"{_md(data['notice'])}\n:::\n")
     return "\n".join(parts)
 
 
-def card_front_matter(municipality_name: str, county_name: str, year: int | str) -> dict[str, Any]:
+def card_front_matter(municipality_name: str, county_name: str, year: int | str,
+                      data_years: str | None = None) -> dict[str, Any]:
     """The card's Quarto front matter: title = the municipality, subtitle
-    'Kuntakortti · <county> · <year>', lang fi."""
+    'Kuntakortti · <county> · <year>' (+ ' · tiedot <years>' when the data are much older), lang fi."""
+    subtitle = f"Kuntakortti · {county_name} · {year}"
+    if data_years:
+        subtitle += f" · tiedot vuosilta {data_years}"
     return {
         "title": municipality_name,
-        "subtitle": f"Kuntakortti · {county_name} · {year}",
+        "subtitle": subtitle,
         "lang": "fi",
     }
 
@@ -481,22 +488,33 @@ def sex_differences(table: pd.DataFrame, catalog: Catalog, region_id: int,
                          "significant": "bool"})
 
 
-def sex_text(data: pd.DataFrame, shown: pd.DataFrame) -> str:
-    """What the women/men chart shows, in Finnish."""
+def sex_text(data: pd.DataFrame, shown: pd.DataFrame, *, snapshot_has_sexes: bool = True) -> str:
+    """What the women/men chart shows, in Finnish. An empty chart says what the snapshot lacks (it
+    does not claim that the values were never published); differences are called significant or not
+    only where both confidence intervals could be computed."""
     if data.empty:
-        return "Kunnalle ei ole julkaistu naisten ja miesten arvoja luettelon indikaattoreista.\n"
+        if not snapshot_has_sexes:
+            return ("Tässä aineistossa ei ole naisten ja miesten arvoja (vain sukupuolet yhteensä), "
+                    "joten naisia ja miehiä ei verrata.\n")
+        return ("Tässä aineistossa ei ole kunnan naisten ja miesten arvoja luettelon indikaattoreista "
+                "samalta, enintään neljä vuotta vanhalta vuodelta (tai ne ovat alle tietosuojarajan).\n")
     parts = [f"Naisten ja miesten arvot ovat saatavilla {len(data)} indikaattorista."]
     if len(shown) < len(data):
         parts.append(f"Kuviossa on niistä {len(shown)}, joissa ero on suhteellisesti suurin; kaikki "
                      "ovat kortin CSV-tiedostossa.")
     significant = data[data["significant"]]
-    if len(significant):
+    tested = data[["female_lower", "female_upper", "male_lower", "male_upper"]].notna().all(axis=1)
+    if not tested.any():
+        parts.append("Eroja ei testattu tilastollisesti, koska aineistossa ei ole lukumääriä, joista "
+                     "luottamusvälit lasketaan.")
+    elif len(significant):
         names = [f"{r['short']} (naiset {_value(r['female'], r['decimals'], r['unit'])}, miehet "
                  f"{_value(r['male'], r['decimals'], r['unit'])})" for _, r in significant.iterrows()]
         parts.append(f"Ero oli tilastollisesti merkitsevä {_indicators(len(significant))}: "
                      f"{_join(names)}.")
     else:
-        parts.append("Yhdessäkään ero ei ollut tilastollisesti merkitsevä.")
+        parts.append(f"Ero testattiin {_indicators(int(tested.sum()))}; yhdessäkään se ei ollut "
+                     "tilastollisesti merkitsevä.")
     return _md(" ".join(parts)) + "\n"
 
 
@@ -602,6 +620,13 @@ class Card:
                                self.language)
 
     @cached_property
+    def fitness(self):
+        """What the snapshot allows for this county (hyte.fitness)."""
+        from hyte.fitness import assess
+
+        return assess(self.ctx.table, self.ctx.catalog, self.county, self.ctx.regions)
+
+    @cached_property
     def available_ids(self) -> set[int]:
         """Catalog indicators that are in the snapshot at all (any region)."""
         return {int(i) for i in self.ctx.table["indicator"].unique()}
@@ -616,7 +641,12 @@ class Card:
         return int(self.ctx.config.reporting_year)
 
     def front_matter(self) -> dict[str, Any]:
-        return card_front_matter(self.name, self.county.name_fi, self.year)
+        years = self.summary["year"] if len(self.summary) else None
+        last = int(years.max()) if years is not None else None
+        data_years = None
+        if last is not None and self.year - last > 2:  # data much older than the report: say so
+            data_years = f"{int(years.min())}\u2013{last}" if int(years.min()) != last else str(last)
+        return card_front_matter(self.name, self.county.name_fi, self.year, data_years=data_years)
 
     # -- figures -------------------------------------------------------------------------------
 
@@ -652,6 +682,7 @@ class Card:
                            region_id=self.municipality.sotkanet_id, summary=self.summary,
                            snapshot_id=snapshot.id, snapshot_created=snapshot.created,
                            synthetic=snapshot.synthetic)
+        data["notice"] = self.fitness.notice_fi()
         return _markdown(header_markdown(data), front_matter=self.front_matter(),
                          municipality=self.code)
 
@@ -759,14 +790,17 @@ class Card:
 
         data = self.sex_data
         if data.empty:
-            return _markdown(sex_text(data, data))
+            has_sexes = bool(self.ctx.table["sex"].isin(["male", "female"]).any())
+            return _markdown(sex_text(data, data, snapshot_has_sexes=has_sexes))
         shown = data.sort_values(["relative_difference", "indicator"], ascending=[False, True])
         shown = shown.head(SEX_CHART_MAX_ROWS)
         order = {i: n for n, i in enumerate(self.ctx.catalog.ids)}
         shown = shown.sort_values("indicator", key=lambda s: s.map(order)).reset_index(drop=True)
         fig, alt = sex_difference_chart(shown, region_name=self.name)
-        caption = (f"Naiset ja miehet: {self.name}, tuorein vuosi, jolta molempien arvot on "
-                   "julkaistu. Tähti (*) merkitsee tilastollisesti merkitsevää eroa.")
+        caption = (f"Naiset ja miehet: {self.name}, tuorein vuosi, jolta aineistossa on molempien "
+                   "arvot.")
+        if data["significant"].any():
+            caption += " Tähti (*) merkitsee tilastollisesti merkitsevää eroa."
         return _markdown(sex_text(data, shown) + "\n" + self._figure(fig, alt, "sukupuolet", caption))
 
     def hyte_kerroin(self):
@@ -873,7 +907,10 @@ class Card:
             "",
             "**Menetelmät**",
             "",
-            *METHODS_FI,
+            *(METHODS_FI if not outcomes.nothing_compared(shown) else (
+                "- *Vertailut ja kehitys*: luottamusvälejä, vertailuja ja kehityksen testejä ei tästä "
+                "aineistosta voitu tehdä (syyt kohdassa Vahvuudet ja haasteet).",
+                METHODS_FI[4])),
             (f"- *Alueen kunnat*: vaihteluväli ja neljännekset lasketaan alueen "
              f"{len(self.peer_ids)} kunnan arvoista samalta vuodelta."),
             "",

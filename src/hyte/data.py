@@ -162,7 +162,7 @@ def tidy_from_rows(
         if math.isnan(value):
             report.missing_value += 1
         records.append({
-            "indicator": indicator, "region_id": region_id, "region_code": region.code,
+            "indicator": indicator, "region_id": region.sotkanet_id, "region_code": region.code,
             "region_level": region.level, "region_name": region.name_fi, "year": year, "sex": sex,
             "value": value, "count": count,
         })

@@ -592,7 +592,8 @@ def sex_difference_chart(data: pd.DataFrame, *, region_name: str, medium: str = 
 
 def _sex_alt(data: pd.DataFrame, region_name: str) -> str:
     if data.empty:
-        return f"Kuviossa ei ole tietoja: kunnalle {region_name} ei ole julkaistu sukupuolittaisia arvoja."
+        return (f"Kuviossa ei ole tietoja: aineistossa ei ole kunnan {region_name} naisten ja miesten "
+                "arvoja.")
     parts = [f"Pistekuvio naisten ja miesten arvoista, {region_name}, {len(data)} indikaattoria."]
     described = []
     for _, r in data.iterrows():

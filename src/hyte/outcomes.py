@@ -15,7 +15,21 @@ import pandas as pd
 from hyte import stats
 from hyte.fmt import join_names
 
-__all__ = ["COMPARED", "TESTED", "compared", "tested", "reason_text", "not_compared_sentence",
+#: The trend rule, as the card's methods, the book's appendix and hyte.stats.trend(step=...) apply it.
+TREND_RULE_FI = (
+    "Kehitys testataan viiden viimeisen mittauskerran arvoista: vuosittain mitatuilla viideltä vuodelta, "
+    "joka toinen vuosi mitatuilla (esim. kouluterveyskysely) yhdeksältä ja joka neljäs vuosi "
+    "mitatuilla (esim. kuntavaalit) 17 vuodelta; mittausväli on indikaattoriluettelon kentässä "
+    "frequency. Puuttuvaa tai salattua mittausta ei korvata vanhemmalla. Testi vaatii vähintään kolme "
+    "arvoa ja jokaiselle lukumäärän; osuuksille käytetään khiin neliön trenditestiä, suhdeluvuille "
+    "Poisson-trenditestiä, ja muutos on merkitsevä, kun p < 0,05.")
+#: When a value counts as old (hyte.summary: stale).
+STALE_RULE_FI = (
+    "Arvo on vanha, kun se on yli yhden mittausvälin vanhempi kuin indikaattorin tuorein arvo alueen "
+    "muissa kunnissa tai vertailualueilla tai yli mittausvälin ja kaksi vuotta vanhempi kuin aineiston "
+    "tuorein vuosi. Vanhaa arvoa ei verrata eikä sijoiteta järjestykseen; se on merkitty tähdellä (*).")
+
+__all__ = ["TREND_RULE_FI", "STALE_RULE_FI", "COMPARED", "TESTED", "compared", "tested", "reason_text", "not_compared_sentence",
            "not_tested_sentence", "nothing_compared", "made_sentence",
            "reasons_in"]
 

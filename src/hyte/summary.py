@@ -67,6 +67,11 @@ SUMMARY_COLUMNS: dict[str, str] = {
     "stale": "bool",  # the value is more than one measurement interval older than latest_year
 }
 
+#: A value is stale (not compared, not ranked, marked) when it is more than one measurement interval
+#: older than the indicator's latest value in the county's areas, or more than the interval plus this
+#: many years (the usual publication lag) older than the latest year in the data.
+STALE_LAG_YEARS = 2
+
 #: Reasons for 'not compared' / 'cannot be calculated' (label keys ``reason_<code>``).
 NOT_COMPARED_REASONS = ("suppressed", "too_old", "no_benchmark", "no_count", "no_ci", "too_few_points",
                         "not_testable")
@@ -133,6 +138,7 @@ def _summary_row(
     peer_ids: list[int],
     year: int | None,
     language: str,
+    reference_year: int | None = None,
 ) -> dict[str, Any] | None:
     """One indicator's summary, or None when the region has no value (in the year asked)."""
     own = rows[(rows["region_id"] == region_id) & rows["value"].notna()].sort_values("year")
@@ -161,7 +167,8 @@ def _summary_row(
     if year is not None:
         area_years = area_years[area_years <= year]
     latest_year = int(area_years.max()) if len(area_years) else shown_year
-    stale = latest_year - shown_year > step
+    stale = (latest_year - shown_year > step) or (
+        reference_year is not None and reference_year - shown_year > step + STALE_LAG_YEARS)
     vs_county_reason = vs_country_reason = trend_reason = ""
 
     if hidden:
@@ -313,6 +320,10 @@ def indicator_summary(
     peers = [int(p) for p in peer_ids]
     subset = table[(table["sex"] == sex) & table["indicator"].isin(catalog.ids)]
     by_indicator = {int(k): g for k, g in subset.groupby("indicator", sort=False)}
+    valued_years = subset.loc[subset["value"].notna(), "year"]
+    if year is not None:
+        valued_years = valued_years[valued_years <= year]
+    reference_year = int(valued_years.max()) if len(valued_years) else None
     records = []
     for indicator in catalog:
         rows = by_indicator.get(indicator.id)
@@ -327,6 +338,7 @@ def indicator_summary(
             peer_ids=peers,
             year=year,
             language=language,
+            reference_year=reference_year,
         )
         if record is not None:
             records.append(record)
