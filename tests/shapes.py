@@ -27,8 +27,17 @@ BIENNIAL_IDS = (1514, 3906)  # school health survey, grades 8–9
 FOUR_YEARLY_IDS = (181,)  # drawn every fourth year, like an election indicator
 
 
-def demo_table() -> pd.DataFrame:
-    return pd.read_parquet(DEMO / "data.parquet")
+#: Municipalities kept in the transformed shapes (smallest, largest and four others), so that the
+#: chapters' 'every municipality' tables stay quick; the others have no rows (named as missing).
+KEPT_MUNICIPALITIES = ("435", "179", "077", "592", "892", "992")
+
+
+def demo_table(trim: bool = True) -> pd.DataFrame:
+    table = pd.read_parquet(DEMO / "data.parquet")
+    if trim:
+        table = table[(table["region_level"] != "municipality")
+                      | table["region_code"].isin(KEPT_MUNICIPALITIES)]
+    return table
 
 
 def _municipalities_only(t: pd.DataFrame) -> pd.DataFrame:

@@ -238,10 +238,10 @@ def test_comparison_sentence_one_direction_and_none():
     worse_only = _rows([("Joutsa", "worse"), ("Multia", "similar")])
     assert report.comparison_sentence(worse_only) == (
         "Hyvinvointialuetta heikompi tilanne oli 1 kunnassa (Joutsa); yhdessäkään kunnassa tilanne ei "
-        "ollut merkitsevästi parempi. Yhdessä kunnassa ero ei ollut tilastollisesti merkitsevä.")
+        "ollut merkitsevästi parempi. Yhdessä muussa kunnassa ero ei ollut tilastollisesti merkitsevä.")
     none = _rows([("Joutsa", "similar"), ("Multia", "similar")])
     assert report.comparison_sentence(none) == \
-        "Yhdenkään kunnan ero hyvinvointialueeseen ei ollut tilastollisesti merkitsevä."
+        "Yhdenkään 2 verratun kunnan ero hyvinvointialueeseen ei ollut tilastollisesti merkitsevä."
     no_polarity = _rows([("Joutsa", "higher"), ("Multia", "lower"), ("Uurainen", "lower")])
     assert report.comparison_sentence(no_polarity) == (
         "Hyvinvointialuetta korkeampi arvo oli 1 kunnassa (Joutsa) ja matalampi 2 kunnassa "

@@ -33,7 +33,7 @@ __all__ = [
     "Chapter", "chapter_context", "SIGNIFICANCE_STYLE", "join_names",
     "provenance_markdown", "demo_callout", "typst_finnish_labels",
     "comparison_sentence", "trend_sentence", "country_comparison_sentence", "municipality_counts", "municipality_counts_table",
-    "municipality_ranking_sentence", "significance_table", "significance_legend", "table_indicators",
+    "municipality_ranking_sentence", "significance_table", "significance_legend", "significance_key", "table_indicators",
     "group_table", "group_municipality_sentences", "sex_differences", "sex_difference_sentence", "sex_compared", "sex_difference_table",
     "changes_table", "change_sentence", "intro_markdown", "genitive", "population_change",
     "population_change_sentence", "catalog_table", "snapshot_markdown", "population_figure", "trend_figure", "close",
@@ -224,11 +224,13 @@ def comparison_sentence(rows: pd.DataFrame) -> str:
                          f"({join_names(shown[1])}); yhdessäkään kunnassa {noun} ei ollut merkitsevästi "
                          f"{other}.")
     elif len(rows) > len(names(stats.NOT_COMPARED)):
-        sentences.append("Yhdenkään kunnan ero hyvinvointialueeseen ei ollut tilastollisesti merkitsevä.")
+        compared = len(rows) - len(names(stats.NOT_COMPARED))
+        sentences.append(f"Yhdenkään {compared} verratun kunnan ero hyvinvointialueeseen ei ollut "
+                         "tilastollisesti merkitsevä.")
     similar = len(names(stats.SIMILAR))
     if similar and (first or second):
         sentences.append(f"Muissa {similar} kunnassa ero ei ollut tilastollisesti merkitsevä." if similar > 1
-                         else "Yhdessä kunnassa ero ei ollut tilastollisesti merkitsevä.")
+                         else "Yhdessä muussa kunnassa ero ei ollut tilastollisesti merkitsevä.")
     missing = names(stats.NOT_COMPARED)
     if missing:
         subject = "kunnan luku jäi" if len(missing) == 1 else "kunnan luvut jäivät"
@@ -424,10 +426,30 @@ def significance_table(long: pd.DataFrame, county: pd.DataFrame, indicators: Seq
             f"{escape_markdown(caption, inline=True)}{escape_markdown(year_text, inline=True)}\n\n:::\n")
 
 
-def significance_legend() -> str:
-    """The colour and symbol key of :func:`significance_table`, as a Markdown paragraph."""
+_KEY_FI = {stats.BETTER: "+ parempi", stats.WORSE: "\u2212 heikompi", stats.SIMILAR: "= ei merkitsevää eroa",
+           stats.HIGHER: "\u2191 korkeampi", stats.LOWER: "\u2193 matalampi", stats.NOT_COMPARED: "\u2013 ei verrattu"}
+
+
+def significance_key(long: pd.DataFrame, indicators: Sequence[Indicator]) -> str:
+    """' (+ parempi, = ei merkitsevää eroa, – ei verrattu)': the table caption's key of the outcomes
+    that occur in the table (a key never lists what the table does not show)."""
+    ids = [i.id for i in indicators]
+    rows = long[long["indicator"].isin(ids)] if not long.empty else long
+    found = set(rows["vs_county"]) if len(rows) else set()
+    if len(rows) < len(ids) * max(1, rows["name"].nunique() if len(rows) else 1):
+        found.add(stats.NOT_COMPARED)  # missing cells
+    keys = [_KEY_FI[c] for c in _KEY_FI if c in found]
+    return f" ({', '.join(keys)})" if keys else ""
+
+
+def significance_legend(long: pd.DataFrame | None = None) -> str:
+    """The colour and symbol key of :func:`significance_table`, as a Markdown paragraph; with the
+    municipalities' summary ``long``, only the outcomes that occur in it."""
     parts = []
+    used = set(long["vs_county"]) if long is not None and len(long) else None
     for code in (stats.BETTER, stats.WORSE, stats.SIMILAR, stats.HIGHER, stats.LOWER, stats.NOT_COMPARED):
+        if used is not None and code not in used and code != stats.NOT_COMPARED:
+            continue
         symbol = SIGNIFICANCE_STYLE[code][2] or "ei merkkiä"
         parts.append(f"{escape_markdown(symbol, inline=True)} = {label(code)}")
     return ("Merkit ja värit: " + "; ".join(parts) + ". Vertailu hyvinvointialueeseen: kunnan luvun 95 %:n "
@@ -611,9 +633,11 @@ def change_sentence(changes: pd.DataFrame) -> str:
     if len(confirmed):
         sentences.append("Heikkeneminen on osa tilastollisesti merkitsevää heikkenevää kehitystä "
                          f"indikaattoreissa {join_names(list(confirmed['short']), 5)}.")
+    elif len(worse) and worse["trend"].isin(outcomes.TESTED).any():
+        sentences.append("Yksikään testatuista heikkenemisistä ei ole osa tilastollisesti merkitsevää "
+                         "heikkenevää kehitystä; vuosivaihtelu voi selittää ne.")
     elif len(worse):
-        sentences.append("Yksikään heikkenemisistä ei ole osa tilastollisesti merkitsevää heikkenevää "
-                         "kehitystä; vuosivaihtelu voi selittää ne.")
+        sentences.append("Heikkenemisten kehitystä ei voitu testata, joten niiden merkitystä ei arvioida.")
     return " ".join(sentences)
 
 

@@ -139,6 +139,7 @@ def _summary_row(
     year: int | None,
     language: str,
     reference_year: int | None = None,
+    latest_in_areas: int | None = None,
 ) -> dict[str, Any] | None:
     """One indicator's summary, or None when the region has no value (in the year asked)."""
     own = rows[(rows["region_id"] == region_id) & rows["value"].notna()].sort_values("year")
@@ -162,11 +163,7 @@ def _summary_row(
     county_value = _value_at(rows, county_id, shown_year)
     country_value = _value_at(rows, country_id, shown_year)
     step = indicator.frequency.step
-    area_ids = set(peer_ids) | {region_id, county_id, country_id}
-    area_years = rows.loc[rows["region_id"].isin(area_ids) & rows["value"].notna(), "year"]
-    if year is not None:
-        area_years = area_years[area_years <= year]
-    latest_year = int(area_years.max()) if len(area_years) else shown_year
+    latest_year = max(shown_year, latest_in_areas if latest_in_areas is not None else shown_year)
     stale = (latest_year - shown_year > step) or (
         reference_year is not None and reference_year - shown_year > step + STALE_LAG_YEARS)
     vs_county_reason = vs_country_reason = trend_reason = ""
@@ -318,12 +315,19 @@ def indicator_summary(
     if language not in _LANGUAGES:
         raise HyteError(f"language '{language}' is not supported: use 'fi' or 'sv'.")
     peers = [int(p) for p in peer_ids]
-    subset = table[(table["sex"] == sex) & table["indicator"].isin(catalog.ids)]
+    # Only the numeric columns travel on: filtering the text columns row by row is most of the cost.
+    subset = table.loc[(table["sex"] == sex) & table["indicator"].isin(catalog.ids),
+                       ["indicator", "region_id", "year", "value", "count"]]
     by_indicator = {int(k): g for k, g in subset.groupby("indicator", sort=False)}
     valued_years = subset.loc[subset["value"].notna(), "year"]
     if year is not None:
         valued_years = valued_years[valued_years <= year]
     reference_year = int(valued_years.max()) if len(valued_years) else None
+    areas = set(peers) | {int(region_id), int(county_id), int(country_id)}
+    in_areas = subset[subset["region_id"].isin(areas) & subset["value"].notna()]
+    if year is not None:
+        in_areas = in_areas[in_areas["year"] <= year]
+    latest = {int(k): int(v) for k, v in in_areas.groupby("indicator")["year"].max().items()}
     records = []
     for indicator in catalog:
         rows = by_indicator.get(indicator.id)
@@ -339,6 +343,7 @@ def indicator_summary(
             year=year,
             language=language,
             reference_year=reference_year,
+            latest_in_areas=latest.get(indicator.id),
         )
         if record is not None:
             records.append(record)
