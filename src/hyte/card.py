@@ -854,10 +854,14 @@ class Card:
         path = self.ctx.config.plan_path
         if not path.is_file():
             return _markdown(f"Hyvinvointisuunnitelmaa ei ole vielä kirjattu ({_md(path.name)}).\n")
+        from hyte.consistency import plan_county_problem
+
+        config = self.ctx.config.model_copy(update={"county": self.county.code})
+        if plan_county_problem(config):
+            return _markdown(f"**Virhe:** suunnitelmatiedosto {_md(path.name)} koskee toista "
+                             f"hyvinvointialuetta kuin {_md(self.county.name_fi)}; kunnan sitoumuksia ei "
+                             "näytetä. Korjaa hyte.yml:n 'plan' tai 'county' (hyte plan-check).\n")
         plan = load_plan(path, self.ctx.catalog, self.ctx.regions)
-        if plan.county != self.county.code:
-            return _markdown("Hyvinvointisuunnitelma koskee toista hyvinvointialuetta; kunnan "
-                             "sitoumuksia ei näytetä.\n")
         return _markdown(municipality_markdown(plan, self.ctx.table, self.code))
 
     def _five_year_change(self, indicator: Indicator, year: int) -> str:

@@ -89,6 +89,9 @@ def plan_check(config: ConfigOption = None) -> None:
     settings = _config(config)
     catalog = load_catalog(settings.catalog_path)
     regions = load_regions(settings.root / "data" / "reference")
+    from hyte.consistency import check_plan_county
+
+    check_plan_county(settings)  # one line: the plan is for another county than hyte.yml's
     plan, problems = plan_problems(settings.plan_path, catalog, regions)
     eva = None
     if eva_path(settings.plan_path).is_file():
@@ -234,7 +237,9 @@ def cards(
 ) -> None:
     """Run the municipal card notebook for each municipality (only cards whose inputs changed)."""
     from hyte.batch import run_cards
+    from hyte.consistency import check_plan_county
 
+    check_plan_county(_config(config))  # the cards show the plan's commitments: it must be this county's
     result = run_cards(_config(config), codes or None, workers=workers, force=force, engine=engine,
                        progress=sys.stderr.isatty(), config_path=config)
     for line in result.summary_lines():
