@@ -141,4 +141,5 @@ def test_real_kainuu_card_for_kajaani(tmp_path, kainuu_snapshot, fixtures_dir):
     assert re.fullmatch(r"11,\d–12,\d", cells[3])  # the Wilson interval around 12,1
 
     card.finalize_notebook(nb)
-    assert card.load_front_matter(nb)["subtitle"] == "Kuntakortti · Kainuun hyvinvointialue · 2026"
+    # the data (2023) are much older than the reporting year: the subtitle says so
+    assert card.load_front_matter(nb)["subtitle"] == "Kuntakortti · Kainuun hyvinvointialue · 2026 · tiedot vuosilta 2023"

@@ -317,9 +317,12 @@ def _fitness_lines(snapshot, settings) -> list[str]:
     from hyte.fitness import assess_snapshot
     from hyte.regions import load_regions
 
-    regions = load_regions(settings.root / "data" / "reference")
-    catalog = load_catalog(settings.catalog_path)
-    return assess_snapshot(snapshot, catalog, regions.county(settings.county), regions).lines()
+    try:
+        regions = load_regions(settings.root / "data" / "reference")
+        catalog = load_catalog(settings.catalog_path)
+        return assess_snapshot(snapshot, catalog, regions.county(settings.county), regions).lines()
+    except HyteError as exc:
+        return [f"Snapshot fitness not assessed: {exc}"]
 
 
 @app.command()
