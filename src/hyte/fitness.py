@@ -19,7 +19,7 @@ import pandas as pd
 
 from hyte.regions import COUNTRY_SOTKANET_ID
 
-__all__ = ["Fitness", "assess", "assess_snapshot"]
+__all__ = ["Fitness", "assess", "assess_snapshot", "notice_callout"]
 
 
 @dataclass
@@ -117,11 +117,10 @@ class Fitness:
             missing.append("lukumääriä, joista luottamusväli lasketaan")
         if not missing:
             return ""
-        from hyte.fmt import join_names
-
+        listed = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " ja " + missing[-1]
         what = ("vertailuja ja trenditestejä ei voi tehdä" if not self.comparisons_possible
                 else "osa vertailuista jää tekemättä")
-        return (f"Aineistossa ei ole {join_names(missing, None)}, joten {what}. "
+        return (f"Aineistossa ei ole {listed}, joten {what}. "
                 f"Aineisto kattaa {self.catalog_present}/{self.catalog_total} luettelon indikaattoria"
                 + (f" vuosilta {self.first_year}–{self.last_year}." if self.first_year is not None
                    else "."))
@@ -164,3 +163,15 @@ def assess_snapshot(snapshot, catalog, county, regions) -> Fitness:
     """:func:`assess` of a :class:`hyte.snapshot.Snapshot`, with its manifest's load report."""
     return assess(snapshot.table(), catalog, county, regions,
                   load_report=snapshot.manifest.get("load_report"))
+
+
+def notice_callout(ctx) -> str:
+    """The book's short notice (a Quarto callout) when the snapshot in use does not allow the
+    comparisons ('' when it does). ``ctx`` is a :class:`hyte.context.Context`."""
+    from hyte.markup import escape_markdown
+
+    text = assess(ctx.table, ctx.catalog, ctx.county, ctx.regions).notice_fi()
+    if not text:
+        return ""
+    return ("::: {.callout-note}\n## Vertailut eivät ole mahdollisia\n\n"
+            f"{escape_markdown(text, inline=True)}\n:::\n")
