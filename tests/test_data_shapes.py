@@ -170,6 +170,7 @@ def test_every_chapter_runs_and_claims_only_what_was_computed(shape, projects):
         regional = "\n".join(outputs["alueelliset-erot.qmd"])
         assert "| 0 | 0 |" not in regional  # the regional-differences table: 'ei verrattu', not 0 and 0
         assert "Kuntia ei voitu verrata hyvinvointialueeseen yhdessäkään indikaattorissa" in regional
+        assert "Vertailut eivät ole mahdollisia" in "\n".join(outputs["index.qmd"])  # the book's notice
     if shape in ("municipalities_only", "issue", "no_kerroin_score", "few_indicators"):
         assert "laskennallista HYTE-kerrointa ei voitu laskea" in joined
 
