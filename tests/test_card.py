@@ -105,7 +105,7 @@ def test_group_text(mixed, quiet):
     # "no difference" only for what was compared, and what was not is named with its reason
     assert "Verrattuja indikaattoreita oli hyvinvointialueeseen 2 ja koko maahan 2; yhdessäkään niistä " \
            "ero ei ollut tilastollisesti merkitsevä." in calm
-    assert "Hyvinvointialueeseen ei verrattu 1 indikaattorissa (Sairastavuusindeksi), koska " in calm
+    assert "Hyvinvointialueeseen ja koko maahan ei verrattu 1 indikaattorissa (Sairastavuusindeksi), koska " in calm
     assert "Kehitys testattiin 2 indikaattorissa; yhdessäkään muutos ei ollut" in calm
     assert calm.startswith("Koko väestö -ryhmän indikaattoreista")
     assert "parempi" not in calm and "heikompi" not in calm

@@ -60,7 +60,7 @@ def test_nothing_compared_never_reads_as_no_difference(catalog):
     text = card.group_text(summary, group_label="Koko väestö")
     assert "merkitsev" not in text
     assert "Vertailuja ja trenditestejä ei voitu tehdä" in text
-    assert "Hyvinvointialueeseen ei verrattu 1 indikaattorissa (Työttömät, % työvoimasta), koska " \
+    assert "Hyvinvointialueeseen ja koko maahan ei verrattu 1 indikaattorissa (Työttömät, % työvoimasta), koska " \
            "aineistossa ei ole vertailualueen arvoa samalta vuodelta." in text
     assert report.trend_sentence(summary).startswith(
         "Hyvinvointialueella kehitystä ei voitu testata yhdessäkään indikaattorissa")

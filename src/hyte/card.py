@@ -364,8 +364,7 @@ def group_text(rows: pd.DataFrame, *, group_label: str, missing: Sequence[str] =
         elif not significant:
             sentences.append("Vertailuja ja trenditestejä ei voitu tehdä yhdessäkään ryhmän "
                              "indikaattorissa.")
-        for column in ("vs_county", "vs_country"):
-            sentences.append(outcomes.not_compared_sentence(rows[~rows["suppressed"]], column))
+        sentences.extend(outcomes.not_compared_sentences(rows[~rows["suppressed"]]))
         sentences.append(outcomes.not_tested_sentence(rows[~rows["suppressed"]]))
     suppressed = list(rows.loc[rows["suppressed"], "short"]) if count else []
     if suppressed:
@@ -695,8 +694,7 @@ class Card:
         if summary.empty:
             return _markdown("Kunnalle ei ole tässä aineistossa arvoja luettelon indikaattoreista, "
                              "joten vahvuuksia ja haasteita ei voi arvioida.\n")
-        notes = [outcomes.not_compared_sentence(summary, "vs_county", limit=8),
-                 outcomes.not_compared_sentence(summary, "vs_country", limit=8),
+        notes = [*outcomes.not_compared_sentences(summary, limit=8),
                  outcomes.not_tested_sentence(summary, limit=8)]
         note_text = "".join(f"\n{_md(n)}\n" for n in notes if n)
         if outcomes.nothing_compared(summary):

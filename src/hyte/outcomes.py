@@ -30,7 +30,7 @@ STALE_RULE_FI = (
     "tuorein vuosi. Vanhaa arvoa ei verrata eikä sijoiteta järjestykseen; se on merkitty tähdellä (*).")
 
 __all__ = ["TREND_RULE_FI", "STALE_RULE_FI", "COMPARED", "TESTED", "compared", "tested", "reason_text", "not_compared_sentence",
-           "not_tested_sentence", "nothing_compared", "made_sentence",
+           "not_tested_sentence", "not_compared_sentences", "nothing_compared", "made_sentence",
            "reasons_in"]
 
 COMPARED = (stats.BETTER, stats.SIMILAR, stats.WORSE, stats.HIGHER, stats.LOWER)
@@ -86,6 +86,16 @@ def not_compared_sentence(rows: pd.DataFrame, column: str, *, limit: int | None 
     parts = _by_reason(missing, f"{column}_reason", limit)
     where = _BENCHMARK[column]
     return f"{where[:1].upper()}{where[1:]} ei verrattu {'; '.join(parts)}."
+
+
+def not_compared_sentences(rows: pd.DataFrame, *, limit: int | None = 6) -> list[str]:
+    """The county's and the country's :func:`not_compared_sentence`, as one sentence when the same
+    indicators were left out for the same reasons ('Hyvinvointialueeseen ja koko maahan ei verrattu…')."""
+    county = not_compared_sentence(rows, "vs_county", limit=limit)
+    country = not_compared_sentence(rows, "vs_country", limit=limit)
+    if county and country and county.split(" ei verrattu ", 1)[1] == country.split(" ei verrattu ", 1)[1]:
+        return ["Hyvinvointialueeseen ja koko maahan ei verrattu " + county.split(" ei verrattu ", 1)[1]]
+    return [x for x in (county, country) if x]
 
 
 def not_tested_sentence(rows: pd.DataFrame, *, limit: int | None = 6) -> str:
