@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from chapter_runner import run_chapter
 from shapes import KEPT_MUNICIPALITIES, SHAPES, make_project
 

@@ -107,6 +107,11 @@ METHODS_FI = (
      "päällekkäin (varovainen testi)."),
 )
 
+#: The methods paragraph's first bullet when no CI, comparison or trend test could be made.
+METHODS_NOTHING_COMPARED_FI = ("- *Vertailut ja kehitys*: luottamusvälejä, vertailuja ja kehityksen "
+                               "testejä ei tästä aineistosta voitu tehdä (syyt kohdassa Vahvuudet ja "
+                               "haasteet).")
+
 
 # --- small text helpers -------------------------------------------------------------------------
 
@@ -909,10 +914,8 @@ class Card:
             "",
             "**Menetelmät**",
             "",
-            *(METHODS_FI if not outcomes.nothing_compared(shown) else (
-                "- *Vertailut ja kehitys*: luottamusvälejä, vertailuja ja kehityksen testejä ei tästä "
-                "aineistosta voitu tehdä (syyt kohdassa Vahvuudet ja haasteet).",
-                METHODS_FI[4])),
+            *(METHODS_FI if not outcomes.nothing_compared(shown) else (METHODS_NOTHING_COMPARED_FI,
+                                                                       METHODS_FI[4])),
             (f"- *Alueen kunnat*: vaihteluväli ja neljännekset lasketaan alueen "
              f"{len(self.peer_ids)} kunnan arvoista samalta vuodelta."),
             "",

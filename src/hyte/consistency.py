@@ -11,7 +11,7 @@ from pathlib import Path
 
 from hyte.errors import HyteError
 
-__all__ = ["plan_county_problem", "check_plan_county", "language_status_sentence"]
+__all__ = ["check_plan_county", "language_status_sentence", "plan_county_problem"]
 
 
 def _declared_county(path: Path) -> str | None:

@@ -77,8 +77,8 @@ class Fitness:
     def lines(self) -> list[str]:
         """The fitness report as lines for the terminal."""
         years = (f"{self.first_year}–{self.last_year}" if self.first_year is not None else "none")
-        levels = [f"municipalities {self.municipalities}/{self.municipalities_total} of county "
-                  f"{self.county_code}", f"county {'yes' if self.county_rows else 'NO'}",
+        levels = [(f"municipalities {self.municipalities}/{self.municipalities_total} of county "
+                   f"{self.county_code}"), f"county {'yes' if self.county_rows else 'NO'}",
                   f"country {'yes' if self.country_rows else 'NO'}"]
         out = [
             "Snapshot fitness:",

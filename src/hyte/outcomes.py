@@ -29,9 +29,21 @@ STALE_RULE_FI = (
     "muissa kunnissa tai vertailualueilla tai yli mittausvälin ja kaksi vuotta vanhempi kuin aineiston "
     "tuorein vuosi. Vanhaa arvoa ei verrata eikä sijoiteta järjestykseen; se on merkitty tähdellä (*).")
 
-__all__ = ["TREND_RULE_FI", "STALE_RULE_FI", "COMPARED", "TESTED", "compared", "tested", "reason_text", "not_compared_sentence",
-           "not_tested_sentence", "not_compared_sentences", "nothing_compared", "made_sentence",
-           "reasons_in"]
+__all__ = [
+    "COMPARED",
+    "STALE_RULE_FI",
+    "TESTED",
+    "TREND_RULE_FI",
+    "compared",
+    "made_sentence",
+    "not_compared_sentence",
+    "not_compared_sentences",
+    "not_tested_sentence",
+    "nothing_compared",
+    "reason_text",
+    "reasons_in",
+    "tested",
+]
 
 COMPARED = (stats.BETTER, stats.SIMILAR, stats.WORSE, stats.HIGHER, stats.LOWER)
 TESTED = (stats.IMPROVING, stats.WORSENING, stats.INCREASING, stats.DECREASING, stats.NO_CHANGE)
