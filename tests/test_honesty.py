@@ -284,3 +284,33 @@ def test_old_county_ids_resolve_to_todays_county(regions):
     assert old == 882
     ref = regions.by_sotkanet_id(old)
     assert (ref.code, ref.sotkanet_id, ref.level) == ("20", 962, "county")
+
+
+def test_group_table_ranges_municipalities_of_the_countys_year_only(catalog):
+    county = pd.DataFrame([{**_row(county_value=math.nan), "value": 9.0, "year": 2023,
+                            "country_value": 9.2}])
+    long = pd.DataFrame([{**_row(), "name": "Hankasalmi", "order": 0, "value": 5.0, "year": 2023},
+                         {**_row(), "name": "Joutsa", "order": 1, "value": 50.0, "year": 2019,
+                          "stale": True}])
+    table = report.group_table(county, long, [catalog.get(181)])
+    assert "5,0 (Hankasalmi) – 5,0 (Hankasalmi)" in table and "Joutsa" not in table
+
+
+def test_doctor_names_what_the_snapshot_lacks(tmp_path, monkeypatch):
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from rich.console import Console
+    from shapes import make_project
+
+    from hyte.config import load_config
+    from hyte.doctor import run_doctor
+
+    root = make_project(tmp_path, "issue")
+    console = Console(record=True, width=200)
+    code = run_doctor(load_config(root / "hyte.yml", root=root), console)
+    text = console.export_text()
+    assert code == 0  # everything needed to build is there ...
+    assert "WARNING: no county rows" in text and "WARNING: no counts (absValue)" in text  # ... but unfit
+    assert "catalog coverage: 9/54 indicators" in text
+    assert "The snapshot limits what the reports can say" in text

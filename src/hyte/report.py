@@ -406,7 +406,8 @@ def significance_table(long: pd.DataFrame, county: pd.DataFrame, indicators: Seq
             if row is None or pd.isna(row["value"]):  # missing, or hidden under the small-number rule
                 cells.append(_cell(stats.NOT_COMPARED, fmt.MISSING))
             else:
-                cells.append(_cell(str(row["vs_county"]), fmt.number(row["value"], indicator.decimals)))
+                mark = "*" if bool(row.get("stale", False)) else ""  # an old value: not compared
+                cells.append(_cell(str(row["vs_county"]), fmt.number(row["value"], indicator.decimals) + mark))
         rows_html.append(f"<tr><td>{escape_html(name)}</td>{''.join(cells)}</tr>")
     county_rows = {int(r["indicator"]): r for _, r in county.iterrows()} if not county.empty else {}
     county_cells = "".join(
@@ -417,6 +418,9 @@ def significance_table(long: pd.DataFrame, county: pd.DataFrame, indicators: Seq
     rows_html.append(f'<tr><td style="font-weight: bold;">{escape_html(county_name)}</td>{county_cells}</tr>')
     years = sorted({int(county_rows[i]["year"]) for i in ids if i in county_rows})
     year_text = f" Vuosi {join_names([str(y) for y in years])}." if years else ""
+    shown = long[long["indicator"].isin(ids)] if not long.empty else long
+    if len(shown) and "stale" in shown and shown["stale"].any():
+        year_text += " * = vanha tieto (vanhempi kuin muiden tuorein), ei verrattu."
     table = (
         '<table class="hyte-significance" style="font-size: 8pt;">\n'
         f'<thead><tr><th>Kunta</th>{head}</tr></thead>\n<tbody>\n' + "\n".join(rows_html)
@@ -461,7 +465,8 @@ def significance_legend(long: pd.DataFrame | None = None) -> str:
 
 def group_table(county: pd.DataFrame, long: pd.DataFrame, indicators: Sequence[Indicator]) -> str:
     """A Markdown table of a group's indicators for the county: year, value with CI, whole country,
-    comparison with the country, trend, and the range of the municipalities (lowest–highest)."""
+    comparison with the country, trend, and the range of the municipalities (lowest–highest) in the
+    county's year (values of other years are not ranged with it)."""
     rows = []
     county_rows = {int(r["indicator"]): r for _, r in county.iterrows()}
     for indicator in indicators:
@@ -473,6 +478,8 @@ def group_table(county: pd.DataFrame, long: pd.DataFrame, indicators: Sequence[I
             value += f" ({fmt.interval(r['lower'], r['upper'], indicator.decimals)})"
         municipal = long[(long["indicator"] == indicator.id) & long["value"].notna()] if not long.empty \
             else long
+        if municipal is not None and len(municipal):  # the range compares values of the county's year only
+            municipal = municipal[municipal["year"] == int(r["year"])]
         if municipal is not None and len(municipal):
             low = municipal.loc[municipal["value"].idxmin()]
             high = municipal.loc[municipal["value"].idxmax()]
