@@ -314,3 +314,19 @@ def test_doctor_names_what_the_snapshot_lacks(tmp_path, monkeypatch):
     assert "WARNING: no county rows" in text and "WARNING: no counts (absValue)" in text  # ... but unfit
     assert "catalog coverage: 9/54 indicators" in text
     assert "The snapshot limits what the reports can say" in text
+
+
+def test_card_header_names_catalog_coverage_and_the_snapshot_as_such():
+    from hyte.context import load_context
+
+    ctx = load_context()
+    data = card.header_data(municipality_code="179", municipality_name="Jyväskylä",
+                            county_name="Keski-Suomen hyvinvointialue", table=ctx.table.iloc[0:0],
+                            region_id=85, summary=pd.DataFrame({"year": [2011, 2011, 2007]}),
+                            snapshot_id="import-2026-11-30", snapshot_created="2026-11-30T10:00:00+00:00",
+                            synthetic=False, catalog_total=54)
+    text = card.header_markdown(data)
+    assert "**Tiedot:** 3 indikaattoria (luettelon 54 indikaattorista) vuosilta 2007–2011" in text
+    assert "**Aineistoversio (snapshot):** import-2026-11-30, muodostettu 30.11.2026" in text
+    front = card.card_front_matter("Jyväskylä", "Keski-Suomen hyvinvointialue", 2026, data_years="2007–2011")
+    assert front["subtitle"] == "Kuntakortti · Keski-Suomen hyvinvointialue · 2026 · tiedot vuosilta 2007–2011"

@@ -189,7 +189,7 @@ def population_change(table: pd.DataFrame, region_id: int, years: int = 5) -> di
 
 def header_data(*, municipality_code: str, municipality_name: str, county_name: str,
                 table: pd.DataFrame, region_id: int, summary: pd.DataFrame, snapshot_id: str,
-                snapshot_created: str, synthetic: bool) -> dict[str, Any]:
+                snapshot_created: str, synthetic: bool, catalog_total: int | None = None) -> dict[str, Any]:
     """What the card's header states: names, population and its 5-year change, the data vintage
     (years of the values shown, most common year) and the snapshot."""
     years = summary["year"].dropna().astype(int) if len(summary) else pd.Series(dtype="int64")
@@ -202,6 +202,7 @@ def header_data(*, municipality_code: str, municipality_name: str, county_name: 
         "last_year": int(years.max()) if len(years) else None,
         "common_year": int(years.mode().max()) if len(years) else None,
         "indicators": len(summary),
+        "catalog_total": catalog_total,
         "snapshot_id": snapshot_id,
         "snapshot_date": fmt.date_fi(snapshot_created) if snapshot_created else None,
         "synthetic": bool(synthetic),
@@ -246,7 +247,9 @@ def header_markdown(data: dict[str, Any]) -> str:
         else:
             span = (f"vuosilta {data['first_year']}\u2013{data['last_year']}; useimmat vuodelta "
                     f"{data['common_year']}")
-        lines.append(f"- **Tiedot:** {_indicators(data['indicators'], 'partitive')} {span}")
+        coverage = (f" (luettelon {data['catalog_total']} indikaattorista)"
+                    if data.get("catalog_total") and data["catalog_total"] != data["indicators"] else "")
+        lines.append(f"- **Tiedot:** {_indicators(data['indicators'], 'partitive')}{coverage} {span}")
     else:
         lines.append("- **Tiedot:** aineistossa ei ole kunnan arvoja luettelon indikaattoreista")
     version = _md(data["snapshot_id"])
@@ -685,7 +688,7 @@ class Card:
                            county_name=self.county.name_fi, table=self.ctx.table,
                            region_id=self.municipality.sotkanet_id, summary=self.summary,
                            snapshot_id=snapshot.id, snapshot_created=snapshot.created,
-                           synthetic=snapshot.synthetic)
+                           synthetic=snapshot.synthetic, catalog_total=len(self.ctx.catalog))
         data["notice"] = self.fitness.notice_fi()
         return _markdown(header_markdown(data), front_matter=self.front_matter(),
                          municipality=self.code)
