@@ -330,3 +330,20 @@ def test_card_header_names_catalog_coverage_and_the_snapshot_as_such():
     assert "**Aineistoversio (snapshot):** import-2026-11-30, muodostettu 30.11.2026" in text
     front = card.card_front_matter("Jyväskylä", "Keski-Suomen hyvinvointialue", 2026, data_years="2007–2011")
     assert front["subtitle"] == "Kuntakortti · Keski-Suomen hyvinvointialue · 2026 · tiedot vuosilta 2007–2011"
+
+
+def test_sex_chart_without_counts_promises_no_intervals():
+    from hyte.figures import SEX_COLUMNS, close, sex_difference_chart
+
+    data = pd.DataFrame([{"indicator": 181, "short": "Työttömät", "unit": "%", "decimals": 1, "year": 2023,
+                          "female": 9.0, "female_lower": np.nan, "female_upper": np.nan, "male": 11.0,
+                          "male_lower": np.nan, "male_upper": np.nan, "significant": False}],
+                        columns=SEX_COLUMNS)
+    fig, alt = sex_difference_chart(data, region_name="Jyväskylä")
+    try:
+        texts = [t.get_text() for legend in fig.legends for t in legend.get_texts()] + \
+            [t.get_text() for t in fig.texts]
+        assert texts == ["Naiset", "Miehet"]
+        assert "Luottamusvälejä ei piirretty" in alt
+    finally:
+        close(fig)

@@ -579,13 +579,18 @@ def sex_difference_chart(data: pd.DataFrame, *, region_name: str, medium: str = 
         axes.flat[0].text(0.5, 0.5, "ei sukupuolittaisia tietoja", ha="center", va="center",
                           transform=axes.flat[0].transAxes, color=style.MUTED_TEXT)
         axes.flat[0].set_axis_off()
-    handles = [Line2D([], [], marker="o", color=style.FEMALE, label="Naiset (95\u00a0%:n luottamusväli)"),
-               Line2D([], [], marker="s", color=style.MALE, label="Miehet (95\u00a0%:n luottamusväli)")]
+    # The legend names the intervals and the significance mark only when they are drawn.
+    has_ci = bool(len(data)) and bool(
+        data[["female_lower", "female_upper", "male_lower", "male_upper"]].notna().any(axis=None))
+    ci = " (95\u00a0%:n luottamusväli)" if has_ci else ""
+    handles = [Line2D([], [], marker="o", color=style.FEMALE, label=f"Naiset{ci}"),
+               Line2D([], [], marker="s", color=style.MALE, label=f"Miehet{ci}")]
     fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.0, 1.0), ncol=2,
                fontsize=style.FONT_SIZE_SMALL)
-    fig.text(0.0, 0.0, "* ero naisten ja miesten välillä tilastollisesti merkitsevä "
-             "(luottamusvälit eivät ole päällekkäin)", fontsize=style.FONT_SIZE_SMALL - 0.5,
-             color=style.MUTED_TEXT, ha="left", va="bottom")
+    if len(data) and data["significant"].any():
+        fig.text(0.0, 0.0, "* ero naisten ja miesten välillä tilastollisesti merkitsevä "
+                 "(luottamusvälit eivät ole päällekkäin)", fontsize=style.FONT_SIZE_SMALL - 0.5,
+                 color=style.MUTED_TEXT, ha="left", va="bottom")
     fig.tight_layout(rect=(0, 0.03, 1, 1 - legend_cm * 0.7 / height), h_pad=1.0)
     return fig, _sex_alt(data, region_name)
 
@@ -595,6 +600,8 @@ def _sex_alt(data: pd.DataFrame, region_name: str) -> str:
         return (f"Kuviossa ei ole tietoja: aineistossa ei ole kunnan {region_name} naisten ja miesten "
                 "arvoja.")
     parts = [f"Pistekuvio naisten ja miesten arvoista, {region_name}, {len(data)} indikaattoria."]
+    if not data[["female_lower", "female_upper", "male_lower", "male_upper"]].notna().any(axis=None):
+        parts.append("Luottamusvälejä ei piirretty: aineistossa ei ole lukumääriä, eikä eroja testattu.")
     described = []
     for _, r in data.iterrows():
         text = (f"{r['short']} ({r['year']}): naiset {_with_unit(r['female'], r['decimals'], r['unit'])},"
