@@ -297,9 +297,9 @@ def country_comparison_sentence(summary: pd.DataFrame, *, subject: str = "Hyvinv
         if compared:
             return (f"{subject} tilanne ei eronnut tilastollisesti merkitsevästi koko maasta yhdessäkään "
                     f"{compared} verratusta indikaattorista.")
-        reasons = _reason_list(summary, "vs_country") if len(summary) else ""
-        return ("Koko maahan ei voitu verrata yhtään indikaattoria"
-                + (f" ({reasons})." if reasons else "."))
+        if summary.empty:
+            return f"{subject} ei ole arvoja tässä aineistossa, joten koko maahan ei voitu verrata."
+        return f"Koko maahan ei voitu verrata yhtään indikaattoria ({_reason_list(summary, 'vs_country')})."
     parts = []
     if better:
         parts.append(f"koko maata parempi {len(better)} indikaattorissa ({join_names(better, limit)})")
@@ -326,7 +326,8 @@ def municipality_counts(long: pd.DataFrame) -> pd.DataFrame:
 
 def municipality_counts_table(long: pd.DataFrame) -> str:
     """The better/worse counts per municipality as a Markdown table; a municipality with nothing
-    comparable says so instead of showing 0 and 0."""
+    comparable says so instead of showing 0 and 0 (the reasons are in
+    :func:`municipality_ranking_sentence`)."""
     counts = municipality_counts(long)
     if counts.empty:
         return "*Kuntien tietoja ei ollut käytettävissä.*\n"
@@ -336,13 +337,8 @@ def municipality_counts_table(long: pd.DataFrame) -> str:
             rows.append([r["name"], str(r["better"]), str(r["worse"]), str(r["compared"])])
         else:
             rows.append([r["name"], "ei verrattu", "ei verrattu", "0"])
-    table = markdown_table(["Kunta", "Hyvinvointialuetta parempia", "Hyvinvointialuetta heikompia",
-                            "Verrattuja indikaattoreita"], rows, align="lrrr")
-    if not counts["compared"].any():
-        reasons = _reason_list(long, "vs_county")
-        table += ("\nYhtään kunnan indikaattoria ei voitu verrata hyvinvointialueeseen"
-                  + (f" ({reasons})." if reasons else ".") + "\n")
-    return table
+    return markdown_table(["Kunta", "Hyvinvointialuetta parempia", "Hyvinvointialuetta heikompia",
+                           "Verrattuja indikaattoreita"], rows, align="lrrr")
 
 
 def municipality_ranking_sentence(long: pd.DataFrame, top: int = 3) -> str:
