@@ -34,6 +34,8 @@ def row(**values) -> dict:
         "trend_first_year": 2019, "trend_last_year": 2023, "peer_min": 5.0, "peer_q25": 7.0,
         "peer_q75": 11.0, "peer_max": 15.0, "peer_n": 22, "rank": 5, "rank_n": 22,
         "headline": False, "hyte_kerroin": "none", "producer": "THL",
+        "vs_county_reason": "", "vs_country_reason": "", "trend_reason": "", "latest_year": 2023,
+        "stale": False,
     }
     base.update(values)
     return base
@@ -100,10 +102,15 @@ def test_group_text(mixed, quiet):
     assert "Ei tietoja kunnalle: Ylipaino." in text
     assert "merkitseviä eroja" not in text
     calm = card.group_text(quiet, group_label="Koko väestö")
-    assert "Tilastollisesti merkitseviä eroja hyvinvointialueeseen tai koko maahan tai merkitseviä " \
-           "muutoksia ei ollut." in calm
+    # "no difference" only for what was compared, and what was not is named with its reason
+    assert "Verrattuja indikaattoreita oli hyvinvointialueeseen 2 ja koko maahan 2; yhdessäkään niistä " \
+           "ero ei ollut tilastollisesti merkitsevä." in calm
+    assert "Hyvinvointialueeseen ja koko maahan ei verrattu 1 indikaattorissa (Sairastavuusindeksi), koska " in calm
+    assert "Kehitys testattiin 2 indikaattorissa; yhdessäkään muutos ei ollut" in calm
+    assert calm.startswith("Koko väestö -ryhmän indikaattoreista")
     assert "parempi" not in calm and "heikompi" not in calm
-    assert "ei ole kunnan arvoja" in card.group_text(quiet.iloc[0:0], group_label="Ikääntyneet")
+    assert card.group_text(quiet.iloc[0:0], group_label="Ikääntyneet").startswith(
+        "Ikääntyneet-ryhmästä ei ole kunnan arvoja")
 
 
 # --- the indicator table -------------------------------------------------------------------------
@@ -163,7 +170,7 @@ def test_population_change_and_header(mixed):
     assert "callout" not in text and text.startswith("- **Hyvinvointialue:**")
     assert f"950 asukasta 31.12.2025; väkiluku väheni viidessä vuodessa 50 asukkaalla " \
            f"(−5,0{NBSP}% vuodesta 2020)" in text
-    assert "demo-x (28.11.2026)" in text
+    assert "**Aineistoversio (snapshot):** demo-x, muodostettu 28.11.2026" in text
     assert "- **Tiedot:** 5 indikaattoria vuodelta 2023\n" in text
     spread = card.header_markdown({**data, "first_year": 2017, "common_year": 2023,
                                    "indicators": 1})

@@ -149,4 +149,5 @@ def test_real_kainuu_card_for_kajaani(tmp_path, kainuu_snapshot, fixtures_dir):
     assert compact[1:5] == ["2023", "12,1", "12,9", "11,8"]
 
     card.finalize_notebook(nb)
-    assert card.load_front_matter(nb)["subtitle"] == "Kuntakortti · Kainuun hyvinvointialue · 2026"
+    # the data (2023) are much older than the reporting year: the subtitle says so
+    assert card.load_front_matter(nb)["subtitle"] == "Kuntakortti · Kainuun hyvinvointialue · 2026 · tiedot vuosilta 2023"

@@ -241,10 +241,10 @@ def test_comparison_sentence_one_direction_and_none():
     worse_only = _rows([("Joutsa", "worse"), ("Multia", "similar")])
     assert report.comparison_sentence(worse_only) == (
         "Hyvinvointialuetta heikompi tilanne oli 1 kunnassa (Joutsa); yhdessäkään kunnassa tilanne ei "
-        "ollut merkitsevästi parempi. Yhdessä kunnassa ero ei ollut tilastollisesti merkitsevä.")
+        "ollut merkitsevästi parempi. Yhdessä muussa kunnassa ero ei ollut tilastollisesti merkitsevä.")
     none = _rows([("Joutsa", "similar"), ("Multia", "similar")])
     assert report.comparison_sentence(none) == \
-        "Yhdenkään kunnan ero hyvinvointialueeseen ei ollut tilastollisesti merkitsevä."
+        "Yhdenkään 2 verratun kunnan ero hyvinvointialueeseen ei ollut tilastollisesti merkitsevä."
     no_polarity = _rows([("Joutsa", "higher"), ("Multia", "lower"), ("Uurainen", "lower")])
     assert report.comparison_sentence(no_polarity) == (
         "Hyvinvointialuetta korkeampi arvo oli 1 kunnassa (Joutsa) ja matalampi 2 kunnassa "
@@ -253,7 +253,9 @@ def test_comparison_sentence_one_direction_and_none():
 
 def _summary(rows):
     columns = ["short", "trend", "trend_first_year", "trend_last_year", "trend_p", "vs_country"]
-    return pd.DataFrame(rows, columns=columns)
+    frame = pd.DataFrame(rows, columns=columns)
+    frame["trend_reason"] = ["too_few_points" if t == "cannot_calculate" else "" for t in frame["trend"]]
+    return frame
 
 
 def test_trend_sentence_names_worsening_trends_most_significant_first():
@@ -266,10 +268,16 @@ def test_trend_sentence_names_worsening_trends_most_significant_first():
     assert report.trend_sentence(summary) == (
         "Hyvinvointialueella kehitys oli tilastollisesti merkitsevästi heikkenevä 2 indikaattorissa: "
         "Ahdistuneisuus (2017–2025) ja Ylipaino (2017–2025). Paranevaa kehitystä oli 1 indikaattorissa: "
-        "Työttömät (2021–2025).")
-    assert report.trend_sentence(summary.iloc[[1, 3]]) == (
-        "Hyvinvointialueella yhdessäkään indikaattorissa ei ollut tilastollisesti merkitsevästi "
-        "heikkenevää kehitystä. Paranevaa kehitystä oli 1 indikaattorissa: Työttömät (2021–2025).")
+        "Työttömät (2021–2025). Kehitystä ei voitu testata 1 indikaattorissa (viidestä viimeisestä "
+        "mittauksesta on alle kolme arvoa: 1).")
+    assert report.trend_sentence(summary.iloc[[1]]) == (
+        "Hyvinvointialueella yhdessäkään testatussa indikaattorissa ei ollut tilastollisesti merkitsevästi "
+        "heikkenevää kehitystä (testattuja 1). Paranevaa kehitystä oli 1 indikaattorissa: Työttömät "
+        "(2021–2025).")
+    # nothing tested: no claim about the absence of a worsening trend
+    untested = report.trend_sentence(summary.iloc[[3]])
+    assert untested.startswith("Hyvinvointialueella kehitystä ei voitu testata yhdessäkään indikaattorissa")
+    assert "heikkenevää" not in untested
 
 
 def test_country_comparison_sentence():
@@ -301,9 +309,15 @@ def _long():
 
 def test_municipality_counts_and_ranking_sentence():
     counts = report.municipality_counts(_long())
-    assert counts.to_dict("records") == [{"name": "Hankasalmi", "better": 0, "worse": 2},
-                                         {"name": "Joutsa", "better": 0, "worse": 0},
-                                         {"name": "Multia", "better": 1, "worse": 0}]
+    assert counts.to_dict("records") == [{"name": "Hankasalmi", "better": 0, "worse": 2, "compared": 2},
+                                         {"name": "Joutsa", "better": 0, "worse": 0, "compared": 1},
+                                         {"name": "Multia", "better": 1, "worse": 0, "compared": 1}]
+    nothing = _long().assign(vs_county="not_compared", vs_county_reason="no_benchmark")
+    table = report.municipality_counts_table(nothing)
+    assert "| Hankasalmi | ei verrattu | ei verrattu | 0 |" in table
+    assert report.municipality_ranking_sentence(nothing) == (
+        "Kuntia ei voitu verrata hyvinvointialueeseen yhdessäkään indikaattorissa (aineistossa ei ole "
+        "vertailualueen arvoa samalta vuodelta: 6).")
     assert report.municipality_ranking_sentence(_long()) == (
         "Eniten hyvinvointialuetta merkitsevästi heikompia indikaattoreita oli kunnissa Hankasalmi (2). "
         "Eniten hyvinvointialuetta merkitsevästi parempia indikaattoreita oli kunnissa Multia (1).")

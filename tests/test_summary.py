@@ -50,6 +50,11 @@ EXPECTED_COLUMNS = [
     "headline",
     "hyte_kerroin",
     "producer",
+    "vs_county_reason",
+    "vs_country_reason",
+    "trend_reason",
+    "latest_year",
+    "stale",
 ]
 
 TOWN, COUNTY, COUNTRY = 85, 965, 658  # Jyväskylä, Keski-Suomi, Finland

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hyte import fmt, stats
+from hyte import fmt, outcomes, stats
 from hyte.catalog import Catalog, Indicator
 from hyte.errors import HyteError
 from hyte.markup import Raw, escape_markdown, markdown_table
@@ -100,13 +100,18 @@ METHODS_FI = (
      "kokonaan paremmalla puolella = parempi, kokonaan huonommalla = heikompi, muuten ei "
      "merkitsevää eroa. Indikaattoreille, joilla ei ole hyvää suuntaa (esim. palvelujen käyttö), "
      "korkeampi tai matalampi."),
-    ("- *Kehitys*: viiden viimeisen mittauksen trenditesti (osuuksille khiin neliön trenditesti, "
-     "ilmaantuvuuksille Poisson-trenditesti), merkitsevä kun p < 0,05."),
+    "- *Kehitys*: " + outcomes.TREND_RULE_FI,
+    "- *Vanha tieto*: " + outcomes.STALE_RULE_FI,
     ("- *Pienet luvut*: arvo ja luottamusväli salataan, kun lukumäärä on pienempi kuin "
      "indikaattorin kynnys (tavallisesti 5) mutta ei nolla."),
     ("- *Naiset ja miehet*: ero on merkitsevä, kun naisten ja miesten luottamusvälit eivät ole "
      "päällekkäin (varovainen testi)."),
 )
+
+#: The methods paragraph's first bullet when no CI, comparison or trend test could be made.
+METHODS_NOTHING_COMPARED_FI = ("- *Vertailut ja kehitys*: luottamusvälejä, vertailuja ja kehityksen "
+                               "testejä ei tästä aineistosta voitu tehdä (syyt kohdassa Vahvuudet ja "
+                               "haasteet).")
 
 
 # --- small text helpers -------------------------------------------------------------------------
@@ -185,7 +190,7 @@ def population_change(table: pd.DataFrame, region_id: int, years: int = 5) -> di
 
 def header_data(*, municipality_code: str, municipality_name: str, county_name: str,
                 table: pd.DataFrame, region_id: int, summary: pd.DataFrame, snapshot_id: str,
-                snapshot_created: str, synthetic: bool) -> dict[str, Any]:
+                snapshot_created: str, synthetic: bool, catalog_total: int | None = None) -> dict[str, Any]:
     """What the card's header states: names, population and its 5-year change, the data vintage
     (years of the values shown, most common year) and the snapshot."""
     years = summary["year"].dropna().astype(int) if len(summary) else pd.Series(dtype="int64")
@@ -198,6 +203,7 @@ def header_data(*, municipality_code: str, municipality_name: str, county_name: 
         "last_year": int(years.max()) if len(years) else None,
         "common_year": int(years.mode().max()) if len(years) else None,
         "indicators": len(summary),
+        "catalog_total": catalog_total,
         "snapshot_id": snapshot_id,
         "snapshot_date": fmt.date_fi(snapshot_created) if snapshot_created else None,
         "synthetic": bool(synthetic),
@@ -242,23 +248,32 @@ def header_markdown(data: dict[str, Any]) -> str:
         else:
             span = (f"vuosilta {data['first_year']}\u2013{data['last_year']}; useimmat vuodelta "
                     f"{data['common_year']}")
-        lines.append(f"- **Tiedot:** {_indicators(data['indicators'], 'partitive')} {span}")
+        coverage = (f" (luettelon {data['catalog_total']} indikaattorista)"
+                    if data.get("catalog_total") and data["catalog_total"] != data["indicators"] else "")
+        lines.append(f"- **Tiedot:** {_indicators(data['indicators'], 'partitive')}{coverage} {span}")
     else:
         lines.append("- **Tiedot:** aineistossa ei ole kunnan arvoja luettelon indikaattoreista")
     version = _md(data["snapshot_id"])
     if data["snapshot_date"]:
-        version += f" ({data['snapshot_date']})"
-    lines.append(f"- **Aineistoversio:** {version} · kuntanumero {_md(data['municipality_code'])}")
+        version += f", muodostettu {data['snapshot_date']}"
+    lines.append(f"- **Aineistoversio (snapshot):** {version} · kuntanumero {_md(data['municipality_code'])}")
     parts.append("\n".join(lines) + "\n")
+    if data.get("notice"):
+        parts.append("::: {.callout-note}\n## Vertailut eivät ole mahdollisia\n\n"
+                     f"{_md(data['notice'])}\n:::\n")
     return "\n".join(parts)
 
 
-def card_front_matter(municipality_name: str, county_name: str, year: int | str) -> dict[str, Any]:
+def card_front_matter(municipality_name: str, county_name: str, year: int | str,
+                      data_years: str | None = None) -> dict[str, Any]:
     """The card's Quarto front matter: title = the municipality, subtitle
-    'Kuntakortti · <county> · <year>', lang fi."""
+    'Kuntakortti · <county> · <year>' (+ ' · tiedot <years>' when the data are much older), lang fi."""
+    subtitle = f"Kuntakortti · {county_name} · {year}"
+    if data_years:
+        subtitle += f" · tiedot vuosilta {data_years}"
     return {
         "title": municipality_name,
-        "subtitle": f"Kuntakortti · {county_name} · {year}",
+        "subtitle": subtitle,
         "lang": "fi",
     }
 
@@ -308,6 +323,13 @@ def strengths_and_concerns_markdown(summary: pd.DataFrame, language: str = "fi")
 # --- population groups --------------------------------------------------------------------------
 
 
+def _group_word(group_label: str, word: str) -> str:
+    """Finnish compound with a group name: 'Ikääntyneet-ryhmästä', 'Lapset ja nuoret -ryhmän'
+    (a name of several words takes a space before the hyphen)."""
+    name = _capitalise(group_label.strip())
+    return f"{name} -{word}" if " " in name else f"{name}-{word}"
+
+
 def group_text(rows: pd.DataFrame, *, group_label: str, missing: Sequence[str] = ()) -> str:
     """A short Finnish text on one population group's summary rows: how many indicators, which are
     significantly better/worse (or higher/lower, without polarity) than the county and the country,
@@ -315,11 +337,11 @@ def group_text(rows: pd.DataFrame, *, group_label: str, missing: Sequence[str] =
     sentences = []
     count = len(rows)
     if count == 0:
-        sentences.append(f"Ryhmästä {group_label.lower()} ei ole kunnan arvoja tässä aineistossa.")
+        sentences.append(f"{_group_word(group_label, 'ryhmästä')} ei ole kunnan arvoja tässä aineistossa.")
     else:
-        sentences.append(f"Ryhmän {group_label.lower()} indikaattoreista kunnalle on tietoja "
+        sentences.append(f"{_group_word(group_label, 'ryhmän')} indikaattoreista kunnalle on tietoja "
                          f"{count}:stä.")
-    significant = False
+    significant = differences_found = False
     for column, where in (("vs_county", "Hyvinvointialueeseen"), ("vs_country", "Koko maahan")):
         parts = []
         for noun, codes in (("tilanne", (("better", "parempi"), ("worse", "heikompi"))),
@@ -332,7 +354,7 @@ def group_text(rows: pd.DataFrame, *, group_label: str, missing: Sequence[str] =
             if found:
                 parts.append(f"{noun} oli {_join(found, None)}")
         if parts:
-            significant = True
+            significant = differences_found = True
             sentences.append(f"{where} verrattuna kunnan {'; '.join(parts)}.")
     trends = []
     for code, word in (("improving", "paraneva"), ("worsening", "heikkenevä"),
@@ -343,15 +365,27 @@ def group_text(rows: pd.DataFrame, *, group_label: str, missing: Sequence[str] =
     if trends:
         significant = True
         sentences.append(f"Viimeisten viiden mittauksen kehitys oli {_join(trends, None)}.")
-    if count and not significant:
-        sentences.append("Tilastollisesti merkitseviä eroja hyvinvointialueeseen tai koko maahan tai "
-                         "merkitseviä muutoksia ei ollut.")
+    if count:
+        made = outcomes.made_sentence(rows, differences_found=differences_found,
+                                      trends_found=bool(trends))
+        if made:
+            sentences.append(made)
+        elif not significant:
+            sentences.append("Vertailuja ja trenditestejä ei voitu tehdä yhdessäkään ryhmän "
+                             "indikaattorissa.")
+        sentences.extend(outcomes.not_compared_sentences(rows[~rows["suppressed"]]))
+        sentences.append(outcomes.not_tested_sentence(rows[~rows["suppressed"]]))
     suppressed = list(rows.loc[rows["suppressed"], "short"]) if count else []
     if suppressed:
-        sentences.append(f"Pienen lukumäärän vuoksi salattu: {_join(suppressed)}.")
+        sentences.append(f"Pienen lukumäärän vuoksi salattu (ei verrattu eikä testattu): "
+                         f"{_join(suppressed)}.")
+    stale = list(rows.loc[rows["stale"] & ~rows["suppressed"], "short"]) \
+        if count and "stale" in rows else []
+    if stale:
+        sentences.append(f"Vanhentunut tieto (merkitty * taulukossa): {_join(stale)}.")
     if missing:
         sentences.append(f"Ei tietoja kunnalle: {_join(list(missing))}.")
-    return _md(" ".join(sentences)) + "\n"
+    return _md(" ".join(x for x in sentences if x)) + "\n"
 
 
 # --- tables -------------------------------------------------------------------------------------
@@ -370,8 +404,8 @@ def indicator_table(summary: pd.DataFrame, *, suppressed_text: str = "salattu") 
         hidden = bool(r["suppressed"])
         records.append({
             "group": r["group"],
-            "Indikaattori (yksikkö)": f"{r['short']} ({r['unit']})" if r["unit"] else r["short"],
-            "Vuosi": str(int(r["year"])),
+            "Indikaattori (yksikkö)": outcomes.name_with_unit(r["short"], r["unit"]),
+            "Vuosi": str(int(r["year"])) + ("*" if bool(r.get("stale", False)) else ""),
             "Arvo": suppressed_text if hidden else fmt.number(r["value"], decimals),
             CI_HEADER: fmt.MISSING if hidden else fmt.interval(r["lower"], r["upper"], decimals),
             "Lkm": fmt.MISSING if hidden else fmt.number(r["count"], 0),
@@ -462,22 +496,33 @@ def sex_differences(table: pd.DataFrame, catalog: Catalog, region_id: int,
                          "significant": "bool"})
 
 
-def sex_text(data: pd.DataFrame, shown: pd.DataFrame) -> str:
-    """What the women/men chart shows, in Finnish."""
+def sex_text(data: pd.DataFrame, shown: pd.DataFrame, *, snapshot_has_sexes: bool = True) -> str:
+    """What the women/men chart shows, in Finnish. An empty chart says what the snapshot lacks (it
+    does not claim that the values were never published); differences are called significant or not
+    only where both confidence intervals could be computed."""
     if data.empty:
-        return "Kunnalle ei ole julkaistu naisten ja miesten arvoja luettelon indikaattoreista.\n"
+        if not snapshot_has_sexes:
+            return ("Tässä aineistossa ei ole naisten ja miesten arvoja (vain sukupuolet yhteensä), "
+                    "joten naisia ja miehiä ei verrata.\n")
+        return ("Tässä aineistossa ei ole kunnan naisten ja miesten arvoja luettelon indikaattoreista "
+                "samalta, enintään neljä vuotta vanhalta vuodelta (tai ne ovat alle tietosuojarajan).\n")
     parts = [f"Naisten ja miesten arvot ovat saatavilla {len(data)} indikaattorista."]
     if len(shown) < len(data):
         parts.append(f"Kuviossa on niistä {len(shown)}, joissa ero on suhteellisesti suurin; kaikki "
                      "ovat kortin CSV-tiedostossa.")
     significant = data[data["significant"]]
-    if len(significant):
+    tested = data[["female_lower", "female_upper", "male_lower", "male_upper"]].notna().all(axis=1)
+    if not tested.any():
+        parts.append("Eroja ei testattu tilastollisesti, koska aineistossa ei ole lukumääriä, joista "
+                     "luottamusvälit lasketaan.")
+    elif len(significant):
         names = [f"{r['short']} (naiset {_value(r['female'], r['decimals'], r['unit'])}, miehet "
                  f"{_value(r['male'], r['decimals'], r['unit'])})" for _, r in significant.iterrows()]
         parts.append(f"Ero oli tilastollisesti merkitsevä {_indicators(len(significant))}: "
                      f"{_join(names)}.")
     else:
-        parts.append("Yhdessäkään ero ei ollut tilastollisesti merkitsevä.")
+        parts.append(f"Ero testattiin {_indicators(int(tested.sum()))}; yhdessäkään se ei ollut "
+                     "tilastollisesti merkitsevä.")
     return _md(" ".join(parts)) + "\n"
 
 
@@ -536,7 +581,7 @@ def card_data(summary: pd.DataFrame, *, municipality_code: str, municipality_nam
 def _markdown(text: str, **metadata: Any):
     from IPython.display import Markdown
 
-    return Markdown(text, metadata={_METADATA_KEY: metadata} if metadata else None)
+    return Markdown(outcomes.tidy_stops(text), metadata={_METADATA_KEY: metadata} if metadata else None)
 
 
 @dataclass
@@ -590,6 +635,13 @@ class Card:
                                self.language)
 
     @cached_property
+    def fitness(self):
+        """What the snapshot allows for this county (hyte.fitness)."""
+        from hyte.fitness import assess
+
+        return assess(self.ctx.table, self.ctx.catalog, self.county, self.ctx.regions)
+
+    @cached_property
     def available_ids(self) -> set[int]:
         """Catalog indicators that are in the snapshot at all (any region)."""
         return {int(i) for i in self.ctx.table["indicator"].unique()}
@@ -604,7 +656,12 @@ class Card:
         return int(self.ctx.config.reporting_year)
 
     def front_matter(self) -> dict[str, Any]:
-        return card_front_matter(self.name, self.county.name_fi, self.year)
+        years = self.summary["year"] if len(self.summary) else None
+        last = int(years.max()) if years is not None else None
+        data_years = None
+        if last is not None and self.year - last > 2:  # data much older than the report: say so
+            data_years = f"{int(years.min())}\u2013{last}" if int(years.min()) != last else str(last)
+        return card_front_matter(self.name, self.county.name_fi, self.year, data_years=data_years)
 
     # -- figures -------------------------------------------------------------------------------
 
@@ -641,26 +698,42 @@ class Card:
                            county_name=self.county.name_fi, table=self.ctx.table,
                            region_id=self.municipality.sotkanet_id, summary=self.summary,
                            snapshot_id=snapshot.id, snapshot_created=snapshot.created,
-                           synthetic=snapshot.synthetic)
+                           synthetic=snapshot.synthetic, catalog_total=len(self.ctx.catalog))
+        data["notice"] = self.fitness.notice_fi()
         return _markdown(header_markdown(data), front_matter=self.front_matter(),
                          municipality=self.code)
 
     def strengths(self):
-        """'Vahvuudet ja haasteet', generated from the significant comparisons and trends."""
-        text = strengths_and_concerns_markdown(self.summary, self.language)
+        """'Vahvuudet ja haasteet', generated from the significant comparisons and trends; the
+        comparisons and tests that were made are counted, and those not made named with the reason."""
+        from hyte.summary import strengths_and_concerns
+
+        summary = self.summary
+        if summary.empty:
+            return _markdown("Kunnalle ei ole tässä aineistossa arvoja luettelon indikaattoreista, "
+                             "joten vahvuuksia ja haasteita ei voi arvioida.\n")
+        notes = [*outcomes.not_compared_sentences(summary, limit=8),
+                 outcomes.not_tested_sentence(summary, limit=8)]
+        note_text = "".join(f"\n{_md(n)}\n" for n in notes if n)
+        if outcomes.nothing_compared(summary):
+            return _markdown("Vahvuuksia ja haasteita ei voi tässä aineistossa arvioida: yhtään "
+                             "vertailua hyvinvointialueeseen tai koko maahan eikä yhtään "
+                             "trenditestiä voitu tehdä.\n" + note_text)
+        text = strengths_and_concerns_markdown(summary, self.language)
         intro = ("Vahvuuksiksi ja haasteiksi on poimittu indikaattorit, joissa kunnan arvo eroaa "
                  f"tilastollisesti merkitsevästi hyvinvointialueen ({_md(self.county.name_fi)}) tai "
                  "koko maan arvosta (95\u00a0%:n luottamusväli) tai joiden kehitys viiden viimeisen "
                  "mittauksen aikana on merkitsevästi paraneva tai heikkenevä.\n\n")
-        if self.summary.empty:
-            return _markdown("Kunnalle ei ole tässä aineistossa arvoja luettelon indikaattoreista, "
-                             "joten vahvuuksia ja haasteita ei voi arvioida.\n")
+        found = strengths_and_concerns(summary, self.language)
+        differences = any(found[k] for k in found if k not in ("improving", "worsening"))
+        trends = bool(found["improving"] or found["worsening"])
+        made = outcomes.made_sentence(summary, differences_found=differences, trends_found=trends)
         if not text:
-            text = ("Yhdessäkään indikaattorissa kunnan arvo ei eronnut tilastollisesti merkitsevästi "
-                    "hyvinvointialueesta tai koko maasta, eikä merkitsevää paranevaa tai heikkenevää "
-                    "kehitystä havaittu. Pienessä kunnassa luottamusvälit ovat leveitä, joten "
-                    "todellisiakaan eroja ei aina voi osoittaa.\n")
-        return _markdown(intro + text)
+            text = made + (" Pienessä kunnassa luottamusvälit ovat leveitä, joten todellisiakaan "
+                           "eroja ei aina voi osoittaa." if made else "") + "\n"
+        else:
+            text += f"\n{_md(made)}\n"
+        return _markdown(intro + text + note_text)
 
     def spine(self):
         """The spine chart of the headline indicators (plain counts such as the population left out)."""
@@ -673,10 +746,22 @@ class Card:
             return _markdown("Pääindikaattoreista ei ole kunnan tietoja tässä aineistossa"
                              + (f": {_md(_join(names, 12))}.\n" if names else ".\n"))
         fig, alt = spine_chart(rows, region_name=self.name, county_name=self.county.name_fi)
-        caption = (f"Pääindikaattorit: {self.name}, vertailukohtana {self.county.name_fi} "
-                   "(keskiviiva) ja koko maa. Merkin väri ja muoto kertovat, eroaako kunta "
-                   "tilastollisesti merkitsevästi hyvinvointialueesta; harmaa alue on alueen kuntien "
-                   "vaihteluväli, paremman suunta oikealla.")
+        caption = f"Pääindikaattorit: {self.name}"
+        if rows["county_value"].notna().any():
+            caption += f", vertailukohtana {self.county.name_fi} (keskiviiva)"
+            if rows["country_value"].notna().any():
+                caption += " ja koko maa"
+            caption += "."
+            if rows["vs_county"].isin(outcomes.COMPARED).any():
+                caption += (" Merkin väri ja muoto kertovat, eroaako kunta tilastollisesti "
+                            "merkitsevästi hyvinvointialueesta.")
+            if (rows["peer_n"] >= 2).any():
+                caption += " Harmaa alue on alueen kuntien vaihteluväli, paremman suunta oikealla."
+        else:
+            caption += (". Aineistossa ei ole hyvinvointialueen arvoja, joten vertailua ei ole "
+                        "piirretty.")
+        if rows["stale"].any():
+            caption += " * = vanha tieto, ei verrattu."
         text = self._figure(fig, alt, "spine", caption)
         missing = self.missing(self.ctx.catalog.headline())
         if missing:
@@ -706,8 +791,12 @@ class Card:
                 language=self.language)
             part = f" ({number}/{len(chunks)})" if len(chunks) > 1 else ""
             name = f"{_slug(group)}-{number}" if len(chunks) > 1 else _slug(group)
-            caption = (f"{group_label}{part}: kehitys, {self.name} (luottamusväli varjostettuna), "
-                       f"{self.county.name_fi} ja koko maa.")
+            drawn = getattr(fig, "hyte_drawn", {"band": True, "county": True, "country": True})
+            others = [name for key, name in (("county", self.county.name_fi), ("country", "koko maa"))
+                      if drawn.get(key)]
+            caption = (f"{group_label}{part}: kehitys, {self.name}"
+                       + (" (luottamusväli varjostettuna)" if drawn.get("band") else "")
+                       + (f", {_join(others, None)}" if others else "") + ".")
             figures.append(self._figure(fig, alt, name, caption))
         return _markdown(text + "".join("\n" + f for f in figures))
 
@@ -717,14 +806,17 @@ class Card:
 
         data = self.sex_data
         if data.empty:
-            return _markdown(sex_text(data, data))
+            has_sexes = bool(self.ctx.table["sex"].isin(["male", "female"]).any())
+            return _markdown(sex_text(data, data, snapshot_has_sexes=has_sexes))
         shown = data.sort_values(["relative_difference", "indicator"], ascending=[False, True])
         shown = shown.head(SEX_CHART_MAX_ROWS)
         order = {i: n for n, i in enumerate(self.ctx.catalog.ids)}
         shown = shown.sort_values("indicator", key=lambda s: s.map(order)).reset_index(drop=True)
         fig, alt = sex_difference_chart(shown, region_name=self.name)
-        caption = (f"Naiset ja miehet: {self.name}, tuorein vuosi, jolta molempien arvot on "
-                   "julkaistu. Tähti (*) merkitsee tilastollisesti merkitsevää eroa.")
+        caption = (f"Naiset ja miehet: {self.name}, tuorein vuosi, jolta aineistossa on molempien "
+                   "arvot.")
+        if data["significant"].any():
+            caption += " Tähti (*) merkitsee tilastollisesti merkitsevää eroa."
         return _markdown(sex_text(data, shown) + "\n" + self._figure(fig, alt, "sukupuolet", caption))
 
     def hyte_kerroin(self):
@@ -741,7 +833,7 @@ class Card:
         cells = []
         for indicator in entries:
             role = _ROLE_FI[indicator.hyte_kerroin.value]
-            name = f"{indicator.short(self.language)} ({indicator.unit(self.language)})"
+            name = outcomes.name_with_unit(indicator.short(self.language), indicator.unit(self.language))
             if indicator.id not in rows.index:
                 cells.append([role, name, fmt.MISSING, "ei tietoja", fmt.MISSING, fmt.MISSING,
                               fmt.MISSING, fmt.MISSING])
@@ -778,10 +870,14 @@ class Card:
         path = self.ctx.config.plan_path
         if not path.is_file():
             return _markdown(f"Hyvinvointisuunnitelmaa ei ole vielä kirjattu ({_md(path.name)}).\n")
+        from hyte.consistency import plan_county_problem
+
+        config = self.ctx.config.model_copy(update={"county": self.county.code})
+        if plan_county_problem(config):
+            return _markdown(f"**Virhe:** suunnitelmatiedosto {_md(path.name)} koskee toista "
+                             f"hyvinvointialuetta kuin {_md(self.county.name_fi)}; kunnan sitoumuksia ei "
+                             "näytetä. Korjaa hyte.yml:n 'plan' tai 'county' (hyte plan-check).\n")
         plan = load_plan(path, self.ctx.catalog, self.ctx.regions)
-        if plan.county != self.county.code:
-            return _markdown("Hyvinvointisuunnitelma koskee toista hyvinvointialuetta; kunnan "
-                             "sitoumuksia ei näytetä.\n")
         return _markdown(municipality_markdown(plan, self.ctx.table, self.code))
 
     def measure_progress(self):
@@ -816,9 +912,17 @@ class Card:
         """Every indicator with a value: value, CI, count, county, country, comparisons, trend."""
         if self.summary.empty:
             return _markdown("Kunnalle ei ole tietoja yhdestäkään luettelon indikaattorista.\n")
+        summary = self.summary
         caption = (f"Kaikki indikaattorit: {self.name}, vertailukohtana {self.county.name_fi} "
-                   "(Alue) ja koko maa. Vrt. = tilastollisesti merkitsevä ero (95\u00a0%:n "
-                   "luottamusväli); salattu = pieni lukumäärä.")
+                   "(Alue) ja koko maa.")
+        if outcomes.nothing_compared(summary):
+            caption += " Vertailuja ja trenditestejä ei voitu tehdä (– = ei verrattu)."
+        else:
+            caption += (" Vrt. = vertailu 95\u00a0%:n luottamusvälillä; – = ei verrattu (syyt tekstissä).")
+        if summary["suppressed"].any():
+            caption += " Salattu = pieni lukumäärä."
+        if summary["stale"].any():
+            caption += " * = vanha tieto (vanhempi kuin muiden alueiden tuorein), ei verrattu."
         text = indicator_table_markdown(self.summary, self.ctx.catalog, caption=caption,
                                         table_id=f"tbl-{self.code}-indikaattorit")
         return _markdown(text)
@@ -839,7 +943,8 @@ class Card:
             "",
             "### Menetelmät",
             "",
-            *METHODS_FI,
+            *(METHODS_FI if not outcomes.nothing_compared(shown) else (METHODS_NOTHING_COMPARED_FI,
+                                                                       METHODS_FI[4])),
             (f"- *Alueen kunnat*: vaihteluväli ja neljännekset lasketaan alueen "
              f"{len(self.peer_ids)} kunnan arvoista samalta vuodelta."),
             "",

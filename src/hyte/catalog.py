@@ -44,6 +44,19 @@ class CIMethod(str, Enum):
     none = "none"  # indices, counts, modelled values
 
 
+class Frequency(str, Enum):
+    """How often an indicator is measured (the trend uses the last five measurements)."""
+
+    annual = "annual"
+    biennial = "biennial"
+    four_yearly = "4-yearly"
+
+    @property
+    def step(self) -> int:
+        """Years between two measurements."""
+        return {"annual": 1, "biennial": 2, "4-yearly": 4}[self.value]
+
+
 class KerroinRole(str, Enum):
     process = "process"
     outcome = "outcome"
@@ -72,6 +85,7 @@ class Indicator(BaseModel):
     hyte_kerroin: KerroinRole = KerroinRole.none
     headline: bool = False
     by_sex: bool = True
+    frequency: Frequency = Field(Frequency.annual, description="annual, biennial or 4-yearly")
     producer: str = Field(min_length=2, description="Who produces the data, e.g. 'THL', 'Kela'")
 
     @model_validator(mode="after")

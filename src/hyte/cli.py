@@ -91,6 +91,9 @@ def plan_check(config: ConfigOption = None) -> None:
     settings = _config(config)
     catalog = load_catalog(settings.catalog_path)
     regions = load_regions(settings.root / "data" / "reference")
+    from hyte.consistency import check_plan_county
+
+    check_plan_county(settings)  # one line: the plan is for another county than hyte.yml's
     plan, problems = plan_problems(settings.plan_path, catalog, regions)
     eva = None
     if eva_path(settings.plan_path).is_file():
@@ -310,7 +313,9 @@ def cards(
 ) -> None:
     """Run the municipal card notebook for each municipality (only cards whose inputs changed)."""
     from hyte.batch import CardsInterrupted, run_cards
+    from hyte.consistency import check_plan_county
 
+    check_plan_county(_config(config))  # the cards show the plan's commitments: it must be this county's
     try:
         result = run_cards(_config(config), codes or None, workers=workers, force=force,
                            engine=engine, progress=sys.stderr.isatty(), config_path=config)
@@ -389,14 +394,31 @@ def kerroin(
     print_kerroin(for_context(load_context(settings, county=county)), RichConsole(), top=top)
 
 
-def _print_snapshot_result(snapshot, report) -> None:
-    """The load report, then how to use the new snapshot."""
+def _print_snapshot_result(snapshot, report, settings=None) -> None:
+    """The load report, the snapshot's fitness for the configured county, then how to use it."""
     for line in report.lines():
         typer.echo(f"  {line}")
     typer.echo(f"Snapshot '{snapshot.id}' ready in {snapshot.path} "
                f"({snapshot.manifest.get('rows')} rows, {snapshot.manifest.get('indicator_count')} "
                "indicator(s)).")
+    if settings is not None:
+        for line in _fitness_lines(snapshot, settings):
+            typer.echo(line)
     typer.echo(f"To use it, set `snapshot: {snapshot.id}` in hyte.yml.")
+
+
+def _fitness_lines(snapshot, settings) -> list[str]:
+    """hyte.fitness's report of the snapshot for hyte.yml's county and catalog."""
+    from hyte.catalog import load_catalog
+    from hyte.fitness import assess_snapshot
+    from hyte.regions import load_regions
+
+    try:
+        regions = load_regions(settings.root / "data" / "reference")
+        catalog = load_catalog(settings.catalog_path)
+        return assess_snapshot(snapshot, catalog, regions.county(settings.county), regions).lines()
+    except HyteError as exc:
+        return [f"Snapshot fitness not assessed: {exc}"]
 
 
 @app.command()
@@ -435,7 +457,7 @@ def fetch(
         client, catalog, years=parse_years(years or f"2010-{date.today().year}"),
         snapshot_id=snapshot_id, root=settings.root, indicators=indicator, resume=resume,
         progress=sys.stderr.isatty(), replace=replace)
-    _print_snapshot_result(snapshot, report)
+    _print_snapshot_result(snapshot, report, settings)
 
 
 @app.command("import")
@@ -466,7 +488,7 @@ def import_(
         return
     snapshot, report = import_files(files, snapshot_id=snapshot_id, root=settings.root,
                                     indicator=indicator, replace=replace)
-    _print_snapshot_result(snapshot, report)
+    _print_snapshot_result(snapshot, report, settings)
 
 
 def _import_local(files: list[Path], settings) -> None:

@@ -55,6 +55,18 @@ class LoadReport:
     unknown_regions: Counter = field(default_factory=Counter)
     other_levels: Counter = field(default_factory=Counter)
     bad_rows: list[str] = field(default_factory=list)
+    indicators_seen: Counter = field(default_factory=Counter)  # indicator -> rows read
+    left_out_by_indicator: dict = field(default_factory=dict)  # indicator -> Counter(level/'unknown')
+    dropped_indicators: list[str] = field(default_factory=list)  # indicators with no row kept, and why
+
+    def note_dropped(self, kept_ids) -> None:
+        """Name the indicators that were read but have no row in the table, with the reason."""
+        kept = {int(i) for i in kept_ids}
+        self.dropped_indicators = []
+        for indicator in sorted(set(self.indicators_seen) - kept):
+            why = self.left_out_by_indicator.get(indicator) or Counter()
+            parts = ", ".join(f"{k} {v}" for k, v in sorted(why.items())) or "no usable rows"
+            self.dropped_indicators.append(f"{indicator} (rows only for regions left out: {parts})")
 
     def lines(self) -> list[str]:
         """Human-readable summary lines."""
@@ -62,6 +74,12 @@ class LoadReport:
         if self.bad_rows:
             out.append(f"{len(self.bad_rows)} bad rows left out (listed below and in the snapshot's "
                        "manifest, load_report)")
+        if self.indicators_seen:
+            kept = len(self.indicators_seen) - len(self.dropped_indicators)
+            out.append(f"{len(self.indicators_seen)} indicator(s) read, {kept} kept")
+        if self.dropped_indicators:
+            out.append(f"{len(self.dropped_indicators)} indicator(s) left out entirely: "
+                       + "; ".join(self.dropped_indicators[:10]))
         if self.missing_value:
             out.append(f"{self.missing_value} rows without a value (suppressed or missing) kept as empty")
         if self.other_levels:
@@ -88,6 +106,7 @@ class LoadReport:
             "unknown_regions": {str(k): v for k, v in sorted(self.unknown_regions.items())},
             "other_levels": dict(sorted(self.other_levels.items())),
             "bad_rows": self.bad_rows[:50],
+            "dropped_indicators": self.dropped_indicators[:100],
         }
 
 
@@ -150,6 +169,7 @@ def tidy_from_rows(
         if sex not in SEXES:
             report.bad_rows.append(f"{source} row {position}: unknown gender '{sex}'")
             continue
+        report.indicators_seen[indicator] += 1
         region = regions.by_sotkanet_id(region_id)
         if region is None:
             category = (other_regions or {}).get(region_id)
@@ -157,11 +177,13 @@ def tidy_from_rows(
                 report.other_levels[category] += 1
             else:
                 report.unknown_regions[region_id] += 1
+            report.left_out_by_indicator.setdefault(indicator, Counter())[
+                category or "unknown region id"] += 1
             continue
         if math.isnan(value):
             report.missing_value += 1
         records.append({
-            "indicator": indicator, "region_id": region_id, "region_code": region.code,
+            "indicator": indicator, "region_id": region.sotkanet_id, "region_code": region.code,
             "region_level": region.level, "region_name": region.name_fi, "year": year, "sex": sex,
             "value": value, "count": count,
         })
@@ -180,6 +202,7 @@ def tidy_from_rows(
         table = table[~duplicated]
     table = table.sort_values(KEY, kind="stable").reset_index(drop=True)
     report.rows_out = len(table)
+    report.note_dropped(table["indicator"].unique())
     return table, report
 
 

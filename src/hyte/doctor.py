@@ -82,8 +82,30 @@ def run_doctor(config: Config, console: Console | None = None) -> int:
         problems += 1
         table.add_row("catalog", f"[red]{exc}[/]")
     console.print(table)
+    limits = _fitness(config, console)
     if problems:
         console.print(f"[red]{problems} problem(s) found.[/]")
     else:
-        console.print("[green]Ready[/]" + ("" if quarto else " (everything up to the Quarto render)."))
+        console.print("[green]Ready[/]" + ("" if quarto else " (everything up to the Quarto render).")
+                      + (f" [yellow]The snapshot limits what the reports can say ({limits} warning(s) "
+                         "above).[/]" if limits else ""))
     return 1 if problems else 0
+
+
+def _fitness(config: Config, console: Console) -> int:
+    """Print the snapshot's fitness report (hyte.fitness); return its number of warnings."""
+    try:
+        from hyte.catalog import load_catalog
+        from hyte.fitness import assess_snapshot
+        from hyte.regions import load_regions
+        from hyte.snapshot import open_snapshot
+
+        regions = load_regions(config.root / "data" / "reference")
+        fitness = assess_snapshot(open_snapshot(config.snapshot_path), load_catalog(config.catalog_path),
+                                  regions.county(config.county), regions)
+    except HyteError:
+        return 0  # already reported in the table
+    for line in fitness.lines():
+        style = "yellow" if "WARNING" in line else None
+        console.print(Text(line, style=style) if style else Text(line), soft_wrap=True)
+    return len(fitness.problems())

@@ -221,14 +221,19 @@ def spine_chart(
                 ax.axhspan(edges[i], edges[i + 1], color=style.NEUTRALS["grey_lighter"], alpha=0.4,
                            lw=0, zorder=0)
 
-    if n:
+    centre_drawn = bool(n and data["scale"].notna().any())  # a centre line only with a benchmark value
+    if centre_drawn:
         spine_ax.axvline(0, color=bench_colour, lw=1.6, zorder=2)
     used = []
+    drawn = {"range": False, "other": False}
+    stale = summary["stale"].to_numpy(dtype=bool) if "stale" in summary else np.zeros(n, dtype=bool)
     for i, r in data.iterrows():
         y, label = centres[i], labels[i]
         sub = f"{r['year']} · {r['unit']}"
         if r["suppressed"]:
             sub += " · arvo salattu"
+        if stale[i]:
+            sub += " · vanha tieto*"
         two_lines = "\n" in label
         table_ax.text(columns["label"], y + (0.17 if two_lines else 0.06), label, ha="left",
                       va="bottom", fontsize=style.FONT_SIZE, color=style.TEXT, linespacing=1.1)
@@ -257,9 +262,11 @@ def spine_chart(
             q_low, q_high = sorted((r["x_peer_q25"], r["x_peer_q75"]))
             spine_ax.fill_betweenx([y - half, y + half], q_low, q_high, color=style.RANGE_INNER,
                                    lw=0, zorder=1)
+            drawn["range"] = True
         if not math.isnan(r["x_other"]):
             spine_ax.plot([r["x_other"]], [y], marker="|", markersize=12, markeredgewidth=2.2,
                           color=other_colour, linestyle="none", zorder=3)
+            drawn["other"] = True
         if not math.isnan(r["x_value"]):
             look = style.SIGNIFICANCE.get(r["comparison"], style.SIGNIFICANCE["not_compared"])
             spine_ax.scatter([r["x_value"]], [y], s=70, marker=look.marker, c=[look.color],
@@ -269,39 +276,50 @@ def spine_chart(
             spine_ax.text(0.06, y, "salattu", ha="left", va="center",
                           fontsize=style.FONT_SIZE_SMALL, color=style.MUTED_TEXT, zorder=5)
 
-    # Legend: significance markers used (always the three main ones), benchmarks and ranges.
-    categories = [c for c in style.SIGNIFICANCE_ORDER
-                  if c in ("better", "similar", "worse") or c in used]
+    # Legend: only what is drawn (the significance markers used, benchmarks and ranges drawn).
+    categories = [c for c in style.SIGNIFICANCE_ORDER if c in used]
     handles = [Line2D([], [], marker=style.SIGNIFICANCE[c].marker, linestyle="none",
                       markerfacecolor=style.SIGNIFICANCE[c].color,
                       markeredgecolor=style.SIGNIFICANCE[c].edge, markersize=8,
                       label=f"{region_name}: {_COMPARISON_FI[c]}") for c in categories]
     bench_name = county_name if benchmark == "county" else country_name.capitalize()
     other_name = country_name.capitalize() if benchmark == "county" else county_name
-    handles += [
-        Line2D([], [], color=bench_colour, lw=1.6, label=f"{bench_name} (keskiviiva)"),
-        Line2D([], [], marker="|", linestyle="none", markersize=11, markeredgewidth=2.2,
-               color=other_colour, label=other_name),
-        Patch(facecolor=style.RANGE_OUTER, label="Alueen kunnat: pienin–suurin"),
-        Patch(facecolor=style.RANGE_INNER, label="Alueen kunnat: keskimmäinen puolet"),
-    ]
-    fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 0.0), ncol=2,
-               fontsize=style.FONT_SIZE_SMALL, handletextpad=0.4, columnspacing=1.5,
-               borderaxespad=0.2)
+    if centre_drawn:
+        handles.append(Line2D([], [], color=bench_colour, lw=1.6, label=f"{bench_name} (keskiviiva)"))
+    if drawn["other"]:
+        handles.append(Line2D([], [], marker="|", linestyle="none", markersize=11, markeredgewidth=2.2,
+                              color=other_colour, label=other_name))
+    if drawn["range"]:
+        handles += [Patch(facecolor=style.RANGE_OUTER, label="Alueen kunnat: pienin–suurin"),
+                    Patch(facecolor=style.RANGE_INNER, label="Alueen kunnat: keskimmäinen puolet")]
+    if stale.any():
+        handles.append(Line2D([], [], linestyle="none", label="* vanha tieto: ei vertailua"))
+    if handles:
+        fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 0.0), ncol=2,
+                   fontsize=style.FONT_SIZE_SMALL, handletextpad=0.4, columnspacing=1.5,
+                   borderaxespad=0.2)
 
     alt = _spine_alt(data, region_name=region_name, county_name=county_name,
-                     benchmark=benchmark, country_name=country_name)
+                     benchmark=benchmark, country_name=country_name, centre_drawn=centre_drawn,
+                     range_drawn=drawn["range"], stale=[str(x) for x in data.loc[stale, "short"]])
     return fig, alt
 
 
 def _spine_alt(data: pd.DataFrame, *, region_name: str, county_name: str, benchmark: str,
-               country_name: str) -> str:
+               country_name: str, centre_drawn: bool = True, range_drawn: bool = True,
+               stale: Sequence[str] = ()) -> str:
     if data.empty:
         return f"Kuviossa ei ole indikaattoreita: kunnalle {region_name} ei ole pääindikaattorien tietoja."
     bench = county_name if benchmark == "county" else country_name
-    parts = [(f"Selkärankakuvio {len(data)} pääindikaattorista: {region_name}, vertailukohtana "
-              f"{bench} (kuvion keskiviiva). Harmaa alue on hyvinvointialueen kuntien "
-              "vaihteluväli; parempi suunta on oikealla.")]
+    if centre_drawn:
+        first = (f"Selkärankakuvio {len(data)} pääindikaattorista: {region_name}, vertailukohtana "
+                 f"{bench} (kuvion keskiviiva).")
+    else:
+        first = (f"Taulukkokuvio {len(data)} pääindikaattorista: {region_name}. Aineistossa ei ole "
+                 f"vertailualueen ({bench}) arvoja, joten keskiviivaa ja sijainteja ei piirretty.")
+    parts = [first]
+    if range_drawn:
+        parts.append("Harmaa alue on hyvinvointialueen kuntien vaihteluväli; parempi suunta on oikealla.")
     for code in ("better", "worse", "higher", "lower"):
         names = [f"{r['short']} ({_with_unit(r['value'], r['decimals'], r['unit'])}, vertailuarvo "
                  f"{_with_unit(r['benchmark_value'], r['decimals'], r['unit'])})"
@@ -313,7 +331,10 @@ def _spine_alt(data: pd.DataFrame, *, region_name: str, county_name: str, benchm
         parts.append(f"Ei merkitsevää eroa: {similar} indikaattoria.")
     other = int((data["comparison"] == "not_compared").sum())
     if other:
-        parts.append(f"Ei verrattavissa (ei luottamusväliä tai arvo salattu): {other} indikaattoria.")
+        parts.append(f"Ei verrattu (ei vertailuarvoa, ei luottamusväliä, vanha tieto tai arvo salattu): "
+                     f"{other} indikaattoria.")
+    if stale:
+        parts.append(f"Vanha tieto (tähti): {_join(list(stale))}.")
     return " ".join(parts)
 
 
@@ -360,10 +381,21 @@ def trend_small_multiples(
                              figsize=style.figure_size(panel_cm * nrows + legend_cm, medium=medium))
     descriptions = []
     first_year = last_year = None
+    drawn = {"band": False, "county": False, "country": False}
+    # One year range for every panel of the figure: the last ``years`` years of any of its series.
+    wanted = table[table["indicator"].isin([i.id for i in indicators]) & (table["sex"] == sex)
+                   & table["region_id"].isin([region_id, county_id, country_id]) & table["value"].notna()]
+    figure_end = int(wanted["year"].max()) if len(wanted) else None
+    figure_start = None
+    if figure_end is not None:
+        recent = wanted.loc[wanted["year"] >= figure_end - years + 1, "year"]
+        figure_start = int(recent.min())
     for ax, indicator in zip(axes.flat, indicators):
         own = _series(table, indicator.id, region_id, sex)
         county = _series(table, indicator.id, county_id, sex)
         country = _series(table, indicator.id, country_id, sex)
+        if figure_start is not None:
+            own, county, country = (x[x["year"] >= figure_start] for x in (own, county, country))
         present = pd.concat([own["year"], county["year"], country["year"]])
         ax.set_title(_wrap(indicator.short(language), {1: 80, 2: 42}.get(ncols, 25)),
                      fontsize=style.FONT_SIZE - 0.5, loc="left", pad=4)
@@ -376,8 +408,8 @@ def trend_small_multiples(
             ax.set_yticks([])
             descriptions.append(f"{indicator.short(language)}: ei tietoja")
             continue
-        end = int(present.max())
-        start = end - years + 1
+        end = int(figure_end)
+        start = int(figure_start)
         own, county, country = (s[s["year"] >= start] for s in (own, county, country))
         hidden = stats.suppress(own["value"].to_numpy(), own["count"].to_numpy(),
                                 indicator.small_number_threshold)
@@ -396,6 +428,9 @@ def trend_small_multiples(
         if band.any():
             ax.fill_between(years_own, lower, upper, where=band, color=style.MUNICIPALITY,
                             alpha=style.CI_BAND_ALPHA, lw=0, zorder=1, interpolate=False)
+            drawn["band"] = True
+        drawn["county"] |= bool(len(county))
+        drawn["country"] |= bool(len(country))
         ax.plot(country["year"], country["value"], zorder=2, **style.COUNTRY_LINE)
         ax.plot(county["year"], county["value"], zorder=3, **style.COUNTY_LINE)
         ax.plot(years_own, own["value"].to_numpy(), zorder=4, **style.MUNICIPALITY_LINE)
@@ -409,7 +444,7 @@ def trend_small_multiples(
             # zero values visible above the axis line.
             ax.set_ylim(-0.03 * top if float(np.nanmin(shown)) == 0 else 0, top)
         ax.yaxis.set_major_formatter(style.axis_formatter(_tick_decimals(ax.get_yticks())))
-        all_years = np.arange(int(present[present >= start].min()), end + 1)
+        all_years = np.arange(start, end + 1)
         ax.set_xlim(all_years[0] - 0.4, all_years[-1] + 0.4)
         first_year = min(first_year or all_years[0], int(all_years[0]))
         last_year = max(last_year or end, end)
@@ -419,10 +454,19 @@ def trend_small_multiples(
     for ax in list(axes.flat)[len(indicators):]:
         ax.set_visible(False)
 
-    own_handle = (Patch(facecolor=style.MUNICIPALITY, alpha=style.CI_BAND_ALPHA),
-                  Line2D([], [], **style.MUNICIPALITY_LINE))
-    handles = [own_handle, Line2D([], [], **style.COUNTY_LINE), Line2D([], [], **style.COUNTRY_LINE)]
-    labels = [f"{region_name} (varjostus: 95\u00a0%:n luottamusväli)", county_name, country_name]
+    # The legend and the alt text name only what is drawn.
+    if drawn["band"]:
+        handles = [(Patch(facecolor=style.MUNICIPALITY, alpha=style.CI_BAND_ALPHA),
+                    Line2D([], [], **style.MUNICIPALITY_LINE))]
+        labels = [f"{region_name} (varjostus: 95\u00a0%:n luottamusväli)"]
+    else:
+        handles, labels = [Line2D([], [], **style.MUNICIPALITY_LINE)], [region_name]
+    if drawn["county"]:
+        handles.append(Line2D([], [], **style.COUNTY_LINE))
+        labels.append(county_name)
+    if drawn["country"]:
+        handles.append(Line2D([], [], **style.COUNTRY_LINE))
+        labels.append(country_name)
     fig.legend(handles, labels, loc="upper left", bbox_to_anchor=(0.0, 1.0), ncol=3,
                handler_map={tuple: HandlerTuple(ndivide=None, pad=0)}, handlelength=2.6,
                fontsize=style.FONT_SIZE_SMALL, columnspacing=1.2)
@@ -430,9 +474,14 @@ def trend_small_multiples(
     fig.tight_layout(rect=(0, 0, 1, 1 - legend_cm / total_cm), h_pad=1.2, w_pad=1.0)
 
     span = f" vuosina {first_year}–{last_year}" if first_year is not None else ""
-    alt = (f"Viivakuviot {len(indicators)} indikaattorin kehityksestä{span}: {region_name} "
-           f"(yhtenäinen viiva ja luottamusväli), {county_name} (katkoviiva) ja {country_name.lower()} "
-           f"(pisteviiva). " + "; ".join(descriptions) + ".")
+    lines = [f"{region_name} (yhtenäinen viiva" + (" ja luottamusväli)" if drawn["band"] else ")")]
+    if drawn["county"]:
+        lines.append(f"{county_name} (katkoviiva)")
+    if drawn["country"]:
+        lines.append(f"{country_name.lower()} (pisteviiva)")
+    alt = (f"Viivakuviot {len(indicators)} indikaattorin kehityksestä{span}: {_join(lines)}. "
+           + "; ".join(descriptions) + ".")
+    fig.hyte_drawn = dict(drawn)  # what was drawn, for the caption (hyte.card)
     return fig, alt
 
 
@@ -530,21 +579,29 @@ def sex_difference_chart(data: pd.DataFrame, *, region_name: str, medium: str = 
         axes.flat[0].text(0.5, 0.5, "ei sukupuolittaisia tietoja", ha="center", va="center",
                           transform=axes.flat[0].transAxes, color=style.MUTED_TEXT)
         axes.flat[0].set_axis_off()
-    handles = [Line2D([], [], marker="o", color=style.FEMALE, label="Naiset (95\u00a0%:n luottamusväli)"),
-               Line2D([], [], marker="s", color=style.MALE, label="Miehet (95\u00a0%:n luottamusväli)")]
+    # The legend names the intervals and the significance mark only when they are drawn.
+    has_ci = bool(len(data)) and bool(
+        data[["female_lower", "female_upper", "male_lower", "male_upper"]].notna().any(axis=None))
+    ci = " (95\u00a0%:n luottamusväli)" if has_ci else ""
+    handles = [Line2D([], [], marker="o", color=style.FEMALE, label=f"Naiset{ci}"),
+               Line2D([], [], marker="s", color=style.MALE, label=f"Miehet{ci}")]
     fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.0, 1.0), ncol=2,
                fontsize=style.FONT_SIZE_SMALL)
-    fig.text(0.0, 0.0, "* ero naisten ja miesten välillä tilastollisesti merkitsevä "
-             "(luottamusvälit eivät ole päällekkäin)", fontsize=style.FONT_SIZE_SMALL - 0.5,
-             color=style.MUTED_TEXT, ha="left", va="bottom")
+    if len(data) and data["significant"].any():
+        fig.text(0.0, 0.0, "* ero naisten ja miesten välillä tilastollisesti merkitsevä "
+                 "(luottamusvälit eivät ole päällekkäin)", fontsize=style.FONT_SIZE_SMALL - 0.5,
+                 color=style.MUTED_TEXT, ha="left", va="bottom")
     fig.tight_layout(rect=(0, 0.03, 1, 1 - legend_cm * 0.7 / height), h_pad=1.0)
     return fig, _sex_alt(data, region_name)
 
 
 def _sex_alt(data: pd.DataFrame, region_name: str) -> str:
     if data.empty:
-        return f"Kuviossa ei ole tietoja: kunnalle {region_name} ei ole julkaistu sukupuolittaisia arvoja."
+        return (f"Kuviossa ei ole tietoja: aineistossa ei ole kunnan {region_name} naisten ja miesten "
+                "arvoja.")
     parts = [f"Pistekuvio naisten ja miesten arvoista, {region_name}, {len(data)} indikaattoria."]
+    if not data[["female_lower", "female_upper", "male_lower", "male_upper"]].notna().any(axis=None):
+        parts.append("Luottamusvälejä ei piirretty: aineistossa ei ole lukumääriä, eikä eroja testattu.")
     described = []
     for _, r in data.iterrows():
         text = (f"{r['short']} ({r['year']}): naiset {_with_unit(r['female'], r['decimals'], r['unit'])},"

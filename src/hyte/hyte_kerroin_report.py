@@ -394,6 +394,8 @@ def sources_markdown(config: KerroinConfig) -> str:
 def ranking_figure(result: KerroinResult) -> tuple[Figure, str]:
     """Horizontal bars of all counties' scores, best on top; the county highlighted (colour + hatch)."""
     table = result.table.dropna(subset=["score"]).sort_values("score", ascending=True)
+    if table.empty:
+        return _no_ranking_figure(result)
     fig, ax = plt.subplots(figsize=(7.5, 0.32 * max(len(table), 4) + 1.2))
     styles = [HIGHLIGHT if code == result.county else OTHERS for code in table.index]
     bars = ax.barh(range(len(table)), table["score"], color=[s["color"] for s in styles],
@@ -430,6 +432,19 @@ def ranking_figure(result: KerroinResult) -> tuple[Figure, str]:
     return fig, alt
 
 
+def _no_ranking_figure(result: KerroinResult) -> tuple[Figure, str]:
+    """A small figure that says no county has a score (the data hold too few of the indicators)."""
+    fig, ax = plt.subplots(figsize=(7.5, 1.2))
+    ax.axis("off")
+    text = ("Yhdellekään alueelle ei voitu laskea HYTE-kerrointa: aineistossa ei ole riittävästi "
+            "kertoimen indikaattoreiden alueittaisia arvoja.")
+    ax.text(0.5, 0.5, textwrap.fill(text, 80), ha="center", va="center", fontsize=9)
+    alt = ("Kuviossa ei ole pylväitä: yhdellekään alueelle ei voitu laskea laskennallista "
+           "HYTE-kerrointa, koska aineistossa ei ole riittävästi kertoimen indikaattoreiden alueittaisia "
+           "arvoja. Puuttuvat tiedot on lueteltu luvun lopussa.")
+    return fig, alt
+
+
 @plain_figure_text
 def decomposition_figure(result: KerroinResult) -> tuple[Figure, str]:
     """The county's points per indicator against the most each could give (its weight × 100)."""
@@ -459,9 +474,12 @@ def decomposition_figure(result: KerroinResult) -> tuple[Figure, str]:
     ax.xaxis.set_major_formatter(fmt.axis_formatter(0))
     ax.set_xlabel("Pisteet (katkoviiva: indikaattorin enimmäispisteet)")
     ax.spines[["top", "right"]].set_visible(False)
-    ax.legend(handles=[Patch(facecolor=ROLE_STYLE[r]["color"], hatch=ROLE_STYLE[r]["hatch"],
-                             edgecolor="black", label=ROLE_PLURAL_FI[r].capitalize()) for r in (PROCESS, OUTCOME)],
-              loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, fontsize=8, frameon=False)
+    handles = [Patch(facecolor=ROLE_STYLE[r]["color"], hatch=ROLE_STYLE[r]["hatch"], edgecolor="black",
+                     label=ROLE_PLURAL_FI[r].capitalize())
+               for r in (PROCESS, OUTCOME) if r in {p[0].role for p in parts}]  # only what is drawn
+    if handles:
+        ax.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, fontsize=8,
+                  frameon=False)
     fig.tight_layout()
     row = result.row()
     missing = [e.name_fi for e in entries if pd.isna(result.contributions.loc[code, e.key])]
@@ -471,12 +489,16 @@ def decomposition_figure(result: KerroinResult) -> tuple[Figure, str]:
         detail = (f"Eniten pisteitä tuo indikaattori {best[0].name_fi} ({_points(best[1])} / {_points(best[2])}); "
                   f"eniten pisteitä jää saamatta indikaattorissa {gap[0].name_fi} "
                   f"({_points(gap[2] - gap[1])}).")
+        roles = {p[0].role for p in parts}
+        drawn = [text for role, text in ((PROCESS, "prosessi-indikaattorit sinisellä viivoituksella"),
+                                         (OUTCOME, "tulosindikaattorit oranssilla pisteytyksellä"))
+                 if role in roles]
+        alt = (f"Vaakapylväskuvio HYTE-kerroinpisteiden jakautumisesta indikaattoreittain ({row['name_fi']}, "
+               f"yhteensä {_points(row['score'])} pistettä). {' ja '.join(drawn).capitalize()}, "
+               f"katkoviiva näyttää enimmäispisteet. {detail}")
     else:
-        detail = "Yhdestäkään indikaattorista ei ole tietoa."
-    alt = (f"Vaakapylväskuvio HYTE-kerroinpisteiden jakautumisesta indikaattoreittain ({row['name_fi']}, "
-           f"yhteensä {_points(row['score'])} pistettä). Prosessi-indikaattorit sinisellä "
-           f"viivoituksella, tulosindikaattorit oranssilla pisteytyksellä, katkoviiva näyttää "
-           f"enimmäispisteet. {detail}")
+        alt = (f"Kuviossa ei ole pylväitä: yhdestäkään HYTE-kertoimen indikaattorista ei ole tietoa "
+               f"alueelle {row['name_fi']}.")
     if missing:
         alt += " Tieto puuttuu: " + ", ".join(missing) + "."
     return fig, alt

@@ -859,7 +859,11 @@ def load_plan(path: Path, catalog: Catalog, regions: Regions) -> Plan:
 
 
 def plan_from_context(ctx) -> Plan:
-    """The plan named by the configuration of a :class:`hyte.context.Context`."""
+    """The plan named by the configuration of a :class:`hyte.context.Context`; a plan of another
+    county than the configured one is an error (hyte.consistency)."""
+    from hyte.consistency import check_plan_county
+
+    check_plan_county(ctx.config)
     return load_plan(ctx.config.plan_path, ctx.catalog, ctx.regions)
 
 

@@ -40,6 +40,9 @@ def run(environ: dict[str, str] | None = None, *, config=None, echo=print) -> in
     environ = os.environ if environ is None else environ
     try:
         config = config or load_config()
+        from hyte.consistency import check_plan_county
+
+        check_plan_county(config)  # another county's plan would be printed as this county's
         profile = book.active_profile(environ=environ)
         if should_run_cards(environ):
             from hyte.batch import run_cards

@@ -103,6 +103,9 @@ class Regions:
             self._by_sotkanet[m.sotkanet_id] = RegionRef(m.sotkanet_id, MUNICIPALITY, m.code, m.name_fi)
         for c in counties:
             self._by_sotkanet[c.sotkanet_id] = RegionRef(c.sotkanet_id, COUNTY, c.code, c.name_fi)
+        for c in counties:  # Sotkanet's earlier ids of the counties (877–898) resolve to today's
+            if c.sotkanet_id_old and c.sotkanet_id_old not in self._by_sotkanet:
+                self._by_sotkanet[c.sotkanet_id_old] = RegionRef(c.sotkanet_id, COUNTY, c.code, c.name_fi)
 
     def municipality(self, code: str | int) -> Municipality:
         key = normalise_municipality_code(code)
@@ -141,7 +144,8 @@ class Regions:
         return self.county(self.municipality(municipality_code).county_code)
 
     def by_sotkanet_id(self, sotkanet_id: int) -> RegionRef | None:
-        """The region with this Sotkanet id, or None when it is not a municipality, county or country."""
+        """The region with this Sotkanet id, or None when it is not a municipality, county or country.
+        A county's old id (``sotkanet_id_old``) gives the county with its current id."""
         return self._by_sotkanet.get(int(sotkanet_id))
 
     def wellbeing_counties(self) -> list[County]:

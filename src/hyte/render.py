@@ -285,7 +285,9 @@ def build(config, profile: str | None = None, to: str | None = None, *, workers:
     """Make the cards, then render; returns ``(BatchResult, RenderResult)``. The render runs also when
     some cards failed (their previous good output is used, or they are left out of the book)."""
     from hyte.batch import run_cards
+    from hyte.consistency import check_plan_county
 
+    check_plan_county(config)  # one line before any card is made with another county's plan
     cards = run_cards(config, workers=workers, force=force, progress=progress)
     rendered = render(config, profile, to, echo=echo, runner=runner)
     return cards, rendered

@@ -23,7 +23,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from hyte import fmt, stats
+from hyte import fmt, outcomes, stats
 from hyte.fmt import join_names
 from hyte.catalog import CIMethod, Indicator, Polarity
 from hyte.markup import escape_html, escape_markdown, markdown_table
@@ -33,9 +33,9 @@ from hyte.summary import indicator_summary, label
 __all__ = [
     "Chapter", "chapter_context", "SIGNIFICANCE_STYLE", "join_names",
     "provenance_markdown", "demo_callout", "typst_finnish_labels",
-    "comparison_sentence", "trend_sentence", "country_comparison_sentence", "municipality_counts",
-    "municipality_ranking_sentence", "significance_table", "significance_legend", "table_indicators",
-    "group_table", "group_municipality_sentences", "sex_differences", "sex_difference_sentence", "sex_difference_table",
+    "comparison_sentence", "trend_sentence", "country_comparison_sentence", "municipality_counts", "municipality_counts_table",
+    "municipality_ranking_sentence", "significance_table", "significance_legend", "significance_key", "table_indicators",
+    "group_table", "group_municipality_sentences", "sex_differences", "sex_difference_sentence", "sex_compared", "sex_difference_table",
     "changes_table", "change_sentence", "intro_markdown", "genitive", "population_change",
     "population_change_sentence", "catalog_table", "snapshot_markdown", "population_figure", "trend_figure", "close",
 ]
@@ -225,16 +225,19 @@ def comparison_sentence(rows: pd.DataFrame) -> str:
                          f"({join_names(shown[1])}); yhdessäkään kunnassa {noun} ei ollut merkitsevästi "
                          f"{other}.")
     elif len(rows) > len(names(stats.NOT_COMPARED)):
-        sentences.append("Yhdenkään kunnan ero hyvinvointialueeseen ei ollut tilastollisesti merkitsevä.")
+        compared = len(rows) - len(names(stats.NOT_COMPARED))
+        sentences.append(f"Yhdenkään {compared} verratun kunnan ero hyvinvointialueeseen ei ollut "
+                         "tilastollisesti merkitsevä.")
     similar = len(names(stats.SIMILAR))
     if similar and (first or second):
         sentences.append(f"Muissa {similar} kunnassa ero ei ollut tilastollisesti merkitsevä." if similar > 1
-                         else "Yhdessä kunnassa ero ei ollut tilastollisesti merkitsevä.")
+                         else "Yhdessä muussa kunnassa ero ei ollut tilastollisesti merkitsevä.")
     missing = names(stats.NOT_COMPARED)
     if missing:
         subject = "kunnan luku jäi" if len(missing) == 1 else "kunnan luvut jäivät"
-        sentences.append(f"{len(missing)} {subject} vertailun ulkopuolelle (pieni lukumäärä tai puuttuva "
-                         f"tieto): {join_names(missing)}.")
+        why = (_reason_list(rows, "vs_county") if "vs_county_reason" in rows
+               else "pieni lukumäärä tai puuttuva tieto")
+        sentences.append(f"{len(missing)} {subject} vertailun ulkopuolelle ({why}): {join_names(missing)}.")
     return " ".join(sentences)
 
 
@@ -250,16 +253,39 @@ def trend_sentence(summary: pd.DataFrame, *, subject: str = "Hyvinvointialueella
                 for _, r in rows.iterrows()]
 
     worsening, improving = items(stats.WORSENING), items(stats.IMPROVING)
+    if summary.empty:
+        return f"{subject} kehityksestä ei ole tietoja tässä aineistossa."
+    tested = int(summary["trend"].isin(outcomes.TESTED).sum())
+    if not tested:
+        reasons = _reason_list(summary, "trend")
+        return (f"{subject} kehitystä ei voitu testata yhdessäkään indikaattorissa"
+                + (f" ({reasons})." if reasons else "."))
     sentences = []
     if worsening:
         sentences.append(f"{subject} kehitys oli tilastollisesti merkitsevästi heikkenevä "
                          f"{len(worsening)} indikaattorissa: {join_names(worsening, limit)}.")
     else:
-        sentences.append(f"{subject} yhdessäkään indikaattorissa ei ollut tilastollisesti merkitsevästi "
-                         "heikkenevää kehitystä.")
+        sentences.append(f"{subject} yhdessäkään testatussa indikaattorissa ei ollut "
+                         f"tilastollisesti merkitsevästi heikkenevää kehitystä (testattuja {tested}).")
     if improving:
         sentences.append(f"Paranevaa kehitystä oli {len(improving)} indikaattorissa: {join_names(improving, limit)}.")
+    untested = int((summary["trend"] == stats.CANNOT_CALCULATE).sum())
+    if untested:
+        sentences.append(f"Kehitystä ei voitu testata {untested} indikaattorissa "
+                         f"({_reason_list(summary, 'trend')}).")
     return " ".join(sentences)
+
+
+def _reason_list(summary: pd.DataFrame, column: str) -> str:
+    """'syy: N; toinen syy: M' for the rows of ``summary`` whose ``column`` was not compared/tested."""
+    reason = f"{column}_reason"
+    missing = summary[summary[column].isin([stats.NOT_COMPARED, stats.CANNOT_CALCULATE])]
+    if missing.empty:
+        return ""
+    codes = missing[reason].fillna("").astype(str) if reason in missing else \
+        pd.Series([""] * len(missing), index=missing.index)
+    return "; ".join(f"{outcomes.reason_text(code)}: {int((codes == code).sum())}"
+                     for code in dict.fromkeys(codes))
 
 
 def country_comparison_sentence(summary: pd.DataFrame, *, subject: str = "Hyvinvointialueella",
@@ -269,9 +295,12 @@ def country_comparison_sentence(summary: pd.DataFrame, *, subject: str = "Hyvinv
     worse = list(summary.loc[summary["vs_country"] == stats.WORSE, "short"])
     compared = int(summary["vs_country"].isin([stats.BETTER, stats.WORSE, stats.SIMILAR]).sum())
     if not better and not worse:
-        return (f"{subject} tilanne ei eronnut tilastollisesti merkitsevästi koko maasta yhdessäkään "
-                f"{compared} verratusta indikaattorista." if compared else
-                "Koko maahan ei voitu verrata yhtään indikaattoria.")
+        if compared:
+            return (f"{subject} tilanne ei eronnut tilastollisesti merkitsevästi koko maasta yhdessäkään "
+                    f"{compared} verratusta indikaattorista.")
+        if summary.empty:
+            return f"{subject} ei ole arvoja tässä aineistossa, joten koko maahan ei voitu verrata."
+        return f"Koko maahan ei voitu verrata yhtään indikaattoria ({_reason_list(summary, 'vs_country')})."
     parts = []
     if better:
         parts.append(f"koko maata parempi {len(better)} indikaattorissa ({join_names(better, limit)})")
@@ -286,13 +315,31 @@ def municipality_counts(long: pd.DataFrame) -> pd.DataFrame:
     """Per municipality: how many indicators are better / worse than the county (name, better, worse),
     most 'worse' first, then by name order."""
     if long.empty:
-        return pd.DataFrame(columns=["name", "better", "worse"])
+        return pd.DataFrame(columns=["name", "better", "worse", "compared"])
     counts = long.assign(
         better=(long["vs_county"] == stats.BETTER).astype("int64"),
         worse=(long["vs_county"] == stats.WORSE).astype("int64"),
-    ).groupby(["order", "name"], as_index=False)[["better", "worse"]].sum()
+        compared=long["vs_county"].isin([stats.BETTER, stats.SIMILAR, stats.WORSE]).astype("int64"),
+    ).groupby(["order", "name"], as_index=False)[["better", "worse", "compared"]].sum()
     return counts.sort_values(["worse", "order"], ascending=[False, True], ignore_index=True)[
-        ["name", "better", "worse"]]
+        ["name", "better", "worse", "compared"]]
+
+
+def municipality_counts_table(long: pd.DataFrame) -> str:
+    """The better/worse counts per municipality as a Markdown table; a municipality with nothing
+    comparable says so instead of showing 0 and 0 (the reasons are in
+    :func:`municipality_ranking_sentence`)."""
+    counts = municipality_counts(long)
+    if counts.empty:
+        return "*Kuntien tietoja ei ollut käytettävissä.*\n"
+    rows = []
+    for _, r in counts.iterrows():
+        if r["compared"]:
+            rows.append([r["name"], str(r["better"]), str(r["worse"]), str(r["compared"])])
+        else:
+            rows.append([r["name"], "ei verrattu", "ei verrattu", "0"])
+    return markdown_table(["Kunta", "Hyvinvointialuetta parempia", "Hyvinvointialuetta heikompia",
+                           "Verrattuja indikaattoreita"], rows, align="lrrr")
 
 
 def municipality_ranking_sentence(long: pd.DataFrame, top: int = 3) -> str:
@@ -300,6 +347,10 @@ def municipality_ranking_sentence(long: pd.DataFrame, top: int = 3) -> str:
     counts = municipality_counts(long)
     if counts.empty:
         return "Kuntien tietoja ei ollut käytettävissä."
+    if not counts["compared"].any():
+        reasons = _reason_list(long, "vs_county")
+        return ("Kuntia ei voitu verrata hyvinvointialueeseen yhdessäkään indikaattorissa"
+                + (f" ({reasons})." if reasons else "."))
     sentences = []
     for column, word in (("worse", "heikompia"), ("better", "parempia")):
         ranked = counts[counts[column] > 0].sort_values(column, ascending=False, kind="stable").head(top)
@@ -345,7 +396,7 @@ def significance_table(long: pd.DataFrame, county: pd.DataFrame, indicators: Seq
     (https://quarto.org/docs/advanced/typst/typst-css.html)."""
     ids = [i.id for i in indicators]
     head = "".join(
-        f'<th scope="col" style="text-align: right;">{escape_html(i.short_fi)} ({escape_html(i.unit_fi)})</th>'
+        f'<th scope="col" style="text-align: right;">{escape_html(outcomes.name_with_unit(i.short_fi, i.unit_fi))}</th>'
         for i in indicators)
     rows_html = []
     municipalities = (long[["order", "name"]].drop_duplicates().sort_values("order")["name"]
@@ -358,7 +409,8 @@ def significance_table(long: pd.DataFrame, county: pd.DataFrame, indicators: Seq
             if row is None or pd.isna(row["value"]):  # missing, or hidden under the small-number rule
                 cells.append(_cell(stats.NOT_COMPARED, fmt.MISSING))
             else:
-                cells.append(_cell(str(row["vs_county"]), fmt.number(row["value"], indicator.decimals)))
+                mark = "*" if bool(row.get("stale", False)) else ""  # an old value: not compared
+                cells.append(_cell(str(row["vs_county"]), fmt.number(row["value"], indicator.decimals) + mark))
         rows_html.append(f'<tr><th scope="row" style="text-align: left;">{escape_html(name)}</th>'
                          f"{''.join(cells)}</tr>")
     county_rows = {int(r["indicator"]): r for _, r in county.iterrows()} if not county.empty else {}
@@ -371,6 +423,9 @@ def significance_table(long: pd.DataFrame, county: pd.DataFrame, indicators: Seq
                      f'{escape_html(county_name)}</th>{county_cells}</tr>')
     years = sorted({int(county_rows[i]["year"]) for i in ids if i in county_rows})
     year_text = f" Vuosi {join_names([str(y) for y in years])}." if years else ""
+    shown = long[long["indicator"].isin(ids)] if not long.empty else long
+    if len(shown) and "stale" in shown and shown["stale"].any():
+        year_text += " * = vanha tieto (vanhempi kuin muiden tuorein), ei verrattu."
     table = (
         '<table class="hyte-significance" style="font-size: 8pt;">\n'
         f'<thead><tr><th scope="col" style="text-align: left;">Kunta</th>{head}</tr></thead>\n<tbody>\n'
@@ -386,10 +441,30 @@ def significance_table(long: pd.DataFrame, county: pd.DataFrame, indicators: Seq
             ":::\n")
 
 
-def significance_legend() -> str:
-    """The colour and symbol key of :func:`significance_table`, as a Markdown paragraph."""
+_KEY_FI = {stats.BETTER: "+ parempi", stats.WORSE: "\u2212 heikompi", stats.SIMILAR: "= ei merkitsevää eroa",
+           stats.HIGHER: "\u2191 korkeampi", stats.LOWER: "\u2193 matalampi", stats.NOT_COMPARED: "\u2013 ei verrattu"}
+
+
+def significance_key(long: pd.DataFrame, indicators: Sequence[Indicator]) -> str:
+    """' (+ parempi, = ei merkitsevää eroa, – ei verrattu)': the table caption's key of the outcomes
+    that occur in the table (a key never lists what the table does not show)."""
+    ids = [i.id for i in indicators]
+    rows = long[long["indicator"].isin(ids)] if not long.empty else long
+    found = set(rows["vs_county"]) if len(rows) else set()
+    if len(rows) < len(ids) * max(1, rows["name"].nunique() if len(rows) else 1):
+        found.add(stats.NOT_COMPARED)  # missing cells
+    keys = [_KEY_FI[c] for c in _KEY_FI if c in found]
+    return f" ({', '.join(keys)})" if keys else ""
+
+
+def significance_legend(long: pd.DataFrame | None = None) -> str:
+    """The colour and symbol key of :func:`significance_table`, as a Markdown paragraph; with the
+    municipalities' summary ``long``, only the outcomes that occur in it."""
     parts = []
+    used = set(long["vs_county"]) if long is not None and len(long) else None
     for code in (stats.BETTER, stats.WORSE, stats.SIMILAR, stats.HIGHER, stats.LOWER, stats.NOT_COMPARED):
+        if used is not None and code not in used and code != stats.NOT_COMPARED:
+            continue
         symbol = SIGNIFICANCE_STYLE[code][2] or "ei merkkiä"
         parts.append(f"{escape_markdown(symbol, inline=True)} = {label(code)}")
     return ("Merkit ja värit: " + "; ".join(parts) + ". Vertailu hyvinvointialueeseen: kunnan luvun 95 %:n "
@@ -401,7 +476,8 @@ def significance_legend() -> str:
 
 def group_table(county: pd.DataFrame, long: pd.DataFrame, indicators: Sequence[Indicator]) -> str:
     """A Markdown table of a group's indicators for the county: year, value with CI, whole country,
-    comparison with the country, trend, and the range of the municipalities (lowest–highest)."""
+    comparison with the country, trend, and the range of the municipalities (lowest–highest) in the
+    county's year (values of other years are not ranged with it)."""
     rows = []
     county_rows = {int(r["indicator"]): r for _, r in county.iterrows()}
     for indicator in indicators:
@@ -413,6 +489,8 @@ def group_table(county: pd.DataFrame, long: pd.DataFrame, indicators: Sequence[I
             value += f" ({fmt.interval(r['lower'], r['upper'], indicator.decimals)})"
         municipal = long[(long["indicator"] == indicator.id) & long["value"].notna()] if not long.empty \
             else long
+        if municipal is not None and len(municipal):  # the range compares values of the county's year only
+            municipal = municipal[municipal["year"] == int(r["year"])]
         if municipal is not None and len(municipal):
             low = municipal.loc[municipal["value"].idxmin()]
             high = municipal.loc[municipal["value"].idxmax()]
@@ -439,8 +517,16 @@ def group_municipality_sentences(long: pd.DataFrame, indicators: Sequence[Indica
         bullets.append(f"- **{escape_markdown(indicator.short_fi, inline=True)}.** "
                        f"{escape_markdown(comparison_sentence(rows), inline=True)}")
     if not bullets:
-        return ("Yhdessäkään ryhmän indikaattorissa kuntien ero hyvinvointialueeseen ei ollut "
-                "tilastollisesti merkitsevä.\n")
+        ids = [i.id for i in indicators]
+        rows = long[long["indicator"].isin(ids)] if not long.empty else long
+        if rows is None or rows.empty:
+            return "Ryhmän indikaattoreista ei ole kuntien tietoja.\n"
+        if not rows["vs_county"].isin(outcomes.COMPARED).any():
+            reasons = _reason_list(rows, "vs_county")
+            return ("Kuntia ei voitu verrata hyvinvointialueeseen yhdessäkään ryhmän indikaattorissa"
+                    + (f" ({reasons}).\n" if reasons else ".\n"))
+        return ("Yhdessäkään ryhmän verratussa indikaattorissa kuntien ero hyvinvointialueeseen ei "
+                "ollut tilastollisesti merkitsevä.\n")
     return "\n".join(bullets) + "\n"
 
 
@@ -459,10 +545,31 @@ def sex_differences(male: pd.DataFrame, female: pd.DataFrame) -> pd.DataFrame:
         ["indicator", "short", "unit", "decimals", "year", "male", "female", "higher"]].reset_index(drop=True)
 
 
-def sex_difference_sentence(differences: pd.DataFrame, limit: int = 5) -> str:
+def sex_compared(male: pd.DataFrame, female: pd.DataFrame) -> int:
+    """How many indicators have both men's and women's 95 % CI in the same year (could be compared)."""
+    if male.empty or female.empty:
+        return 0
+    columns = ["indicator", "year", "lower", "upper"]
+    merged = male[columns].merge(female[columns], on=["indicator", "year"], suffixes=("_m", "_f"))
+    return int(merged[["lower_m", "upper_m", "lower_f", "upper_f"]].notna().all(axis=1).sum())
+
+
+def sex_difference_sentence(differences: pd.DataFrame, limit: int = 5, *,
+                            male: pd.DataFrame | None = None, female: pd.DataFrame | None = None) -> str:
     """Finnish sentences on the significant differences between men and women (largest relative
-    difference named first)."""
+    difference named first). With ``male`` and ``female`` (the summaries compared) an empty result
+    says whether anything could be compared at all."""
     if differences.empty:
+        if male is not None and female is not None:
+            if male.empty or female.empty:
+                return ("Aineistossa ei ole hyvinvointialueen miesten ja naisten erillisiä arvoja, joten "
+                        "heitä ei verrattu.")
+            compared = sex_compared(male, female)
+            if not compared:
+                return ("Miesten ja naisten arvoja ei voitu verrata tilastollisesti, koska aineistossa ei "
+                        "ole lukumääriä, joista luottamusväli lasketaan.")
+            return (f"Miesten ja naisten välillä ei ollut tilastollisesti merkitseviä eroja yhdessäkään "
+                    f"{compared} verratusta indikaattorista.")
         return ("Miesten ja naisten välillä ei ollut tilastollisesti merkitseviä eroja niissä "
                 "indikaattoreissa, joista sukupuolittaiset tiedot on saatavilla.")
     ratio = (differences["male"] - differences["female"]).abs() / \
@@ -544,9 +651,11 @@ def change_sentence(changes: pd.DataFrame) -> str:
     if len(confirmed):
         sentences.append("Heikkeneminen on osa tilastollisesti merkitsevää heikkenevää kehitystä "
                          f"indikaattoreissa {join_names(list(confirmed['short']), 5)}.")
+    elif len(worse) and worse["trend"].isin(outcomes.TESTED).any():
+        sentences.append("Yksikään testatuista heikkenemisistä ei ole osa tilastollisesti merkitsevää "
+                         "heikkenevää kehitystä; vuosivaihtelu voi selittää ne.")
     elif len(worse):
-        sentences.append("Yksikään heikkenemisistä ei ole osa tilastollisesti merkitsevää heikkenevää "
-                         "kehitystä; vuosivaihtelu voi selittää ne.")
+        sentences.append("Heikkenemisten kehitystä ei voitu testata, joten niiden merkitystä ei arvioida.")
     return " ".join(sentences)
 
 
@@ -676,41 +785,65 @@ def population_figure(population: pd.DataFrame):
 
 @plain_figure_text
 def trend_figure(chapter: Chapter, indicators: Sequence[Indicator], *, columns: int = 2):
-    """Small multiples: the county and the whole country over the years, one panel per indicator;
-    returns (figure, alt text that states the first and last value of each line)."""
+    """Small multiples: the county and the whole country over the years, one panel per indicator
+    that has data (all panels on one year range); returns (figure, alt text that states the first
+    and last value of each line drawn and names the indicators without data)."""
     plt = _pyplot()
     indicators = list(indicators)
-    rows = max(1, math.ceil(len(indicators) / columns))
+    county_id, country_id = chapter.county.sotkanet_id, chapter.ctx.country_id
+    series = {i.id: chapter.series(i.id, [county_id, country_id]).dropna(how="all") for i in indicators}
+    drawn = [i for i in indicators if not series[i.id].empty]
+    missing = [i.short_fi for i in indicators if series[i.id].empty]
+    if not drawn:
+        fig, ax = plt.subplots(figsize=(7, 1.2))
+        ax.axis("off")
+        ax.text(0.5, 0.5, "Aineistossa ei ole hyvinvointialueen eikä koko maan arvoja näistä indikaattoreista.",
+                ha="center", va="center", fontsize=9)
+        alt = ("Kuviossa ei ole viivoja: aineistossa ei ole hyvinvointialueen eikä koko maan arvoja "
+               f"indikaattoreista {join_names(missing)}.")
+        return fig, alt
+    years = [int(y) for i in drawn for y in series[i.id].index]
+    first, last = min(years), max(years)
+    rows = max(1, math.ceil(len(drawn) / columns))
     fig, axes = plt.subplots(rows, columns, figsize=(7, 2.3 * rows + 0.4), squeeze=False)
     descriptions = []
-    county_id, country_id = chapter.county.sotkanet_id, chapter.ctx.country_id
-    for ax, indicator in zip(axes.flat, indicators):
-        data = chapter.series(indicator.id, [county_id, country_id])
+    lines_drawn: dict[int, bool] = {county_id: False, country_id: False}
+    for ax, indicator in zip(axes.flat, drawn):
+        data = series[indicator.id]
         for region_id, colour, style, name in ((county_id, COUNTY_COLOUR, "-", "Alue"),
                                                (country_id, COUNTRY_COLOUR, "--", "Koko maa")):
             if region_id in data:
                 line = data[region_id].dropna()
-                ax.plot(line.index, line.values, style, color=colour, marker="o", markersize=3, label=name)
                 if len(line):
+                    ax.plot(line.index, line.values, style, color=colour, marker="o", markersize=3, label=name)
+                    lines_drawn[region_id] = True
                     descriptions.append(
                         f"{indicator.short_fi}, {name.lower()}: {fmt.number(line.iloc[0], indicator.decimals)} "
                         f"vuonna {int(line.index[0])} ja {fmt.number(line.iloc[-1], indicator.decimals)} "
                         f"vuonna {int(line.index[-1])}")
-        ax.set_title(_wrap(f"{indicator.short_fi} ({indicator.unit_fi})"), fontsize=8)
+        ax.set_title(_wrap(outcomes.name_with_unit(indicator.short_fi, indicator.unit_fi)), fontsize=8)
+        ax.set_xlim(first - 0.5, last + 0.5)
         ax.tick_params(labelsize=7)
         ax.yaxis.set_major_formatter(fmt.axis_formatter(indicator.decimals))
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.spines[["top", "right"]].set_visible(False)
-    for ax in list(axes.flat)[len(indicators):]:
+    for ax in list(axes.flat)[len(drawn):]:
         ax.set_visible(False)
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    if handles:
-        fig.legend(handles, [chapter.county_name if text == "Alue" else text for text in labels],
+    legend = {}
+    for ax in axes.flat[:len(drawn)]:
+        for handle, text in zip(*ax.get_legend_handles_labels()):
+            legend.setdefault(text, handle)
+    if legend:
+        fig.legend(list(legend.values()), [chapter.county_name if t == "Alue" else t for t in legend],
                    loc="lower center", ncol=2, fontsize=8, frameon=False)
     fig.tight_layout(rect=(0, 0.06, 1, 1))
-    alt = (f"Viivakuvio {len(indicators)} indikaattorin kehityksestä hyvinvointialueella (yhtenäinen viiva) "
-           "ja koko maassa (katkoviiva). " + "; ".join(descriptions) + ".")
-    return fig, alt
+    shown = [text for region_id, text in ((county_id, "hyvinvointialueella (yhtenäinen viiva)"),
+                                           (country_id, "koko maassa (katkoviiva)")) if lines_drawn[region_id]]
+    alt = (f"Viivakuvio {len(drawn)} indikaattorin kehityksestä vuosina {first}\u2013{last} "
+           f"{' ja '.join(shown)}. " + "; ".join(descriptions) + ".")
+    if missing:
+        alt += f" Ei tietoja: {join_names(missing)}."
+    return fig, outcomes.tidy_stops(alt)
 
 
 def _wrap(text: str, width: int = 42) -> str:

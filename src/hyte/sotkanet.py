@@ -596,6 +596,7 @@ def tidy_from_sources(
         combined = combined[~duplicated]
     combined = combined.sort_values(KEY, kind="stable").reset_index(drop=True)
     report.rows_out = len(combined)
+    report.note_dropped(combined["indicator"].unique())
     return combined, report
 
 
@@ -607,3 +608,6 @@ def _add_report(total: LoadReport, part: LoadReport) -> None:
     total.unknown_regions.update(part.unknown_regions)
     total.other_levels.update(part.other_levels)
     total.bad_rows.extend(part.bad_rows)
+    total.indicators_seen.update(part.indicators_seen)
+    for indicator, why in part.left_out_by_indicator.items():
+        total.left_out_by_indicator.setdefault(indicator, type(why)()).update(why)

@@ -307,6 +307,16 @@ def _trend_window(years: np.ndarray, points: int, max_gap: float) -> np.ndarray:
     return chosen
 
 
+def trend_window(years: np.ndarray, points: int, step: float) -> np.ndarray:
+    """Indices (into sorted years) of the values of the last ``points`` measurement occasions of a
+    series measured every ``step`` years: years from ``last − (points − 1) × step`` to ``last``."""
+    years = np.asarray(years, dtype=float)
+    if not len(years):
+        return np.arange(0)
+    start = years[-1] - (points - 1) * float(step)
+    return np.nonzero(years >= start)[0][-points:]
+
+
 def _chi2_trend_proportions(
     scores: Sequence[float], counts: Sequence[float], denominators: Sequence[float]
 ) -> tuple[float, float, float]:
@@ -362,12 +372,16 @@ def trend(
     points: int = 5,
     alpha: float = 0.05,
     max_gap: float = MAX_TREND_GAP,
+    step: float | None = None,
 ) -> TrendResult:
     """Test for a trend over the last ``points`` values (years with a value, sorted).
 
-    The window is the last ``points`` years with a value, cut after any gap longer than ``max_gap``
-    years (default 2, so the biennial school health survey passes; 4-yearly election data need
-    ``max_gap=5``); it needs at least ``MIN_TREND_POINTS`` points, and a count for every one.
+    With ``step`` (the indicator's measurement interval in years: 1 annual, 2 biennial, 4 every
+    fourth year) the window is the last ``points`` measurement occasions: the values from the years
+    ``last − (points − 1) × step`` … ``last`` (a missing or suppressed occasion is left out, not
+    replaced by an older one). Without ``step`` (older callers) it is the last ``points`` years with
+    a value, cut after any gap longer than ``max_gap`` years. Either way it needs at least
+    ``MIN_TREND_POINTS`` points, and a count for every one.
     method 'wilson' (percentages): chi-square test for trend (Cochran–Armitage) on counts and
     denominators count×100/value; 'byar' (rates): score test for a log-linear Poisson trend on
     counts and person-years count×multiplier/value; 'none' or counts missing: cannot_calculate
@@ -388,7 +402,10 @@ def trend(
     keep = ~np.isnan(y) & ~np.isnan(v)
     order = np.argsort(y[keep], kind="stable")
     y, v, c = y[keep][order], v[keep][order], c[keep][order]
-    chosen = _trend_window(y, points, max_gap) if len(y) else np.arange(0)
+    if step is not None and len(y):
+        chosen = trend_window(y, points, step)
+    else:
+        chosen = _trend_window(y, points, max_gap) if len(y) else np.arange(0)
     y, v, c = y[chosen], v[chosen], c[chosen]
     first = int(y[0]) if len(y) else None
     last = int(y[-1]) if len(y) else None

@@ -59,7 +59,22 @@ SUMMARY_COLUMNS: dict[str, str] = {
     "headline": "bool",
     "hyte_kerroin": "str",  # process / outcome / none
     "producer": "str",
+    # Why a comparison or a trend was not made ('' when it was): see NOT_COMPARED_REASONS.
+    "vs_county_reason": "str",
+    "vs_country_reason": "str",
+    "trend_reason": "str",
+    "latest_year": "Int64",  # the indicator's latest year in the data (any of the county's areas)
+    "stale": "bool",  # the value is more than one measurement interval older than latest_year
 }
+
+#: A value is stale (not compared, not ranked, marked) when it is more than one measurement interval
+#: older than the indicator's latest value in the county's areas, or more than the interval plus this
+#: many years (the usual publication lag) older than the latest year in the data.
+STALE_LAG_YEARS = 2
+
+#: Reasons for 'not compared' / 'cannot be calculated' (label keys ``reason_<code>``).
+NOT_COMPARED_REASONS = ("suppressed", "too_old", "no_benchmark", "no_count", "no_ci", "too_few_points",
+                        "not_testable")
 
 _LANGUAGES = ("fi", "sv")
 
@@ -123,6 +138,8 @@ def _summary_row(
     peer_ids: list[int],
     year: int | None,
     language: str,
+    reference_year: int | None = None,
+    latest_in_areas: int | None = None,
 ) -> dict[str, Any] | None:
     """One indicator's summary, or None when the region has no value (in the year asked)."""
     own = rows[(rows["region_id"] == region_id) & rows["value"].notna()].sort_values("year")
@@ -145,15 +162,28 @@ def _summary_row(
 
     county_value = _value_at(rows, county_id, shown_year)
     country_value = _value_at(rows, country_id, shown_year)
+    step = indicator.frequency.step
+    latest_year = max(shown_year, latest_in_areas if latest_in_areas is not None else shown_year)
+    stale = (latest_year - shown_year > step) or (
+        reference_year is not None and reference_year - shown_year > step + STALE_LAG_YEARS)
+    vs_county_reason = vs_country_reason = trend_reason = ""
 
     if hidden:
         value = count = lower = upper = math.nan
         vs_county = vs_country = stats.NOT_COMPARED
+        vs_county_reason = vs_country_reason = trend_reason = "suppressed"
         trend = stats.TrendResult(stats.CANNOT_CALCULATE, math.nan, math.nan, None, None, 0)
     else:
         lower, upper = stats.confidence_interval(value, count, method, multiplier)
-        vs_county = stats.compare(value, lower, upper, county_value, polarity)
-        vs_country = stats.compare(value, lower, upper, country_value, polarity)
+        if stale:  # a value of years ago is not today's difference from the benchmark
+            vs_county = vs_country = stats.NOT_COMPARED
+            vs_county_reason = vs_country_reason = "too_old"
+        else:
+            vs_county = stats.compare(value, lower, upper, county_value, polarity)
+            vs_country = stats.compare(value, lower, upper, country_value, polarity)
+            no_ci = _no_ci_reason(method, count, lower, upper)
+            vs_county_reason = _comparison_reason(vs_county, county_value, no_ci)
+            vs_country_reason = _comparison_reason(vs_country, country_value, no_ci)
         # Earlier years hidden by the small-number rule are left out of the trend.
         shown = ~stats.suppress(
             own_upto["value"].to_numpy(), own_upto["count"].to_numpy(), threshold
@@ -167,7 +197,22 @@ def _summary_row(
             multiplier=multiplier,
             polarity=polarity,
             points=5,
+            step=step,
         )
+        if stale:
+            trend = stats.TrendResult(stats.CANNOT_CALCULATE, math.nan, math.nan, trend.first_year,
+                                      trend.last_year, trend.n)
+            trend_reason = "too_old"
+        elif trend.label == stats.CANNOT_CALCULATE:
+            window = series[series["year"] >= (trend.first_year or shown_year)]
+            if method == "none":
+                trend_reason = "no_ci"
+            elif trend.n < stats.MIN_TREND_POINTS:
+                trend_reason = "too_few_points"
+            elif window["count"].isna().any():
+                trend_reason = "no_count"
+            else:
+                trend_reason = "not_testable"
 
     in_year = rows[(rows["year"] == shown_year) & rows["value"].notna()]
     in_year = in_year[
@@ -179,7 +224,8 @@ def _summary_row(
     ranked = in_year[in_year["region_id"].isin(ranked_ids)]
     ranked_values = dict(zip(ranked["region_id"].astype(int), ranked["value"], strict=True))
     positions = stats.rank(ranked_values, polarity)
-    position, rank_n = positions.get(region_id, (pd.NA, pd.NA)) if not hidden else (pd.NA, pd.NA)
+    position, rank_n = positions.get(region_id, (pd.NA, pd.NA)) if not (hidden or stale) \
+        else (pd.NA, pd.NA)
 
     return {
         "indicator": indicator.id,
@@ -215,7 +261,29 @@ def _summary_row(
         "headline": indicator.headline,
         "hyte_kerroin": indicator.hyte_kerroin.value,
         "producer": indicator.producer,
+        "vs_county_reason": vs_county_reason,
+        "vs_country_reason": vs_country_reason,
+        "trend_reason": trend_reason,
+        "latest_year": latest_year,
+        "stale": bool(stale),
     }
+
+
+def _no_ci_reason(method: str, count: float, lower: float, upper: float) -> str:
+    if not (math.isnan(lower) or math.isnan(upper)):
+        return ""
+    if method == "none":
+        return "no_ci"
+    return "no_count" if math.isnan(count) else "no_ci"
+
+
+def _comparison_reason(outcome: str, benchmark: float, no_ci: str) -> str:
+    """Why :func:`hyte.stats.compare` said not_compared ('' when it compared)."""
+    if outcome != stats.NOT_COMPARED:
+        return ""
+    if math.isnan(benchmark):
+        return "no_benchmark"
+    return no_ci or "no_ci"
 
 
 def indicator_summary(
@@ -247,8 +315,19 @@ def indicator_summary(
     if language not in _LANGUAGES:
         raise HyteError(f"language '{language}' is not supported: use 'fi' or 'sv'.")
     peers = [int(p) for p in peer_ids]
-    subset = table[(table["sex"] == sex) & table["indicator"].isin(catalog.ids)]
+    # Only the numeric columns travel on: filtering the text columns row by row is most of the cost.
+    subset = table.loc[(table["sex"] == sex) & table["indicator"].isin(catalog.ids),
+                       ["indicator", "region_id", "year", "value", "count"]]
     by_indicator = {int(k): g for k, g in subset.groupby("indicator", sort=False)}
+    valued_years = subset.loc[subset["value"].notna(), "year"]
+    if year is not None:
+        valued_years = valued_years[valued_years <= year]
+    reference_year = int(valued_years.max()) if len(valued_years) else None
+    areas = set(peers) | {int(region_id), int(county_id), int(country_id)}
+    in_areas = subset[subset["region_id"].isin(areas) & subset["value"].notna()]
+    if year is not None:
+        in_areas = in_areas[in_areas["year"] <= year]
+    latest = {int(k): int(v) for k, v in in_areas.groupby("indicator")["year"].max().items()}
     records = []
     for indicator in catalog:
         rows = by_indicator.get(indicator.id)
@@ -263,6 +342,8 @@ def indicator_summary(
             peer_ids=peers,
             year=year,
             language=language,
+            reference_year=reference_year,
+            latest_in_areas=latest.get(indicator.id),
         )
         if record is not None:
             records.append(record)
