@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT.parent / "shared" / "fixtures"
 DEMO = ROOT / "data" / "demo"
 LINKED = ["data/reference", "data/indicators.yml", "data/labels.yml", "data/hyte_kerroin.yml", "data/plan",
-          "report", "notebooks", "index.qmd", "_quarto.yml"]
+          "report", "notebooks", "index.qmd", "_quarto.yml", "styles"]
 #: The catalog's measurement frequencies used by the 'gappy' shape (id -> step in years).
 BIENNIAL_IDS = (1514, 3906)  # school health survey, grades 8–9
 FOUR_YEARLY_IDS = (181,)  # drawn every fourth year, like an election indicator
