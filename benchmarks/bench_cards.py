@@ -27,9 +27,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from hyte.batch import TEMPLATE, card_stem, template_parameters
+from hyte.run.batch import TEMPLATE, card_stem, template_parameters
 from hyte.config import load_config
-from hyte.regions import load_regions
+from hyte.data.regions import load_regions
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -80,7 +80,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None, help="hyte cards --workers")
     args = parser.parse_args()
 
-    from hyte.regions import ALL_COUNTIES, load_regions
+    from hyte.data.regions import ALL_COUNTIES, load_regions
 
     codes = [m.code for m in load_regions(ROOT / "data" / "reference").selection(ALL_COUNTIES)]
     chosen = codes[: args.limit] if args.limit else codes

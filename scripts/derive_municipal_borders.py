@@ -4,7 +4,7 @@ Maanmittauslaitos' municipal division 1:4 500 000 (CC BY 4.0) in ../shared/refer
     python scripts/derive_municipal_borders.py [SOURCE.geojson]
 
 Projects to ETRS-TM35FIN (EPSG:3067) and dissolves Pertunmaa (588) into Mäntyharju (507); see
-hyte.maps.derive_borders and data/reference/SOURCES.md."""
+hyte.book.maps.derive_borders and data/reference/SOURCES.md."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from hyte.errors import HyteError
-from hyte.maps import BORDERS_FILE, SOURCE_NAME, derive_borders
+from hyte.book.maps import BORDERS_FILE, SOURCE_NAME, derive_borders
 
 
 def main(argv: list[str]) -> int:

@@ -80,7 +80,7 @@ def _few_indicators(t: pd.DataFrame) -> pd.DataFrame:
 
 def _no_kerroin_score(t: pd.DataFrame) -> pd.DataFrame:
     """County rows exist but none of the HYTE-kerroin's indicators has a county value."""
-    from hyte.catalog import load_catalog
+    from hyte.data.catalog import load_catalog
 
     catalog = load_catalog(ROOT / "data" / "indicators.yml")
     kerroin = [i.id for i in catalog if i.hyte_kerroin.value != "none"]
@@ -120,7 +120,7 @@ def _write_config(root: Path, county: str, snapshot: str) -> None:
 
 def write_snapshot(root: Path, name: str, table: pd.DataFrame, *, synthetic: bool = True) -> Path:
     """A snapshot folder data/snapshots/<name> holding ``table`` (a manifest like the demo's)."""
-    from hyte.snapshot import SnapshotBuilder
+    from hyte.data.snapshot import SnapshotBuilder
 
     builder = SnapshotBuilder(root / "data" / "snapshots" / name, source="test-shape", synthetic=synthetic,
                               resume=False)
@@ -134,7 +134,7 @@ def write_snapshot(root: Path, name: str, table: pd.DataFrame, *, synthetic: boo
 
 def _old_ids_file(folder: Path) -> Path:
     """The real all-counties 683 file with every county's current Sotkanet id replaced by its old one."""
-    from hyte.regions import load_regions
+    from hyte.data.regions import load_regions
 
     regions = load_regions(ROOT / "data" / "reference")
     old = {c.sotkanet_id: c.sotkanet_id_old for c in regions.counties.values() if c.sotkanet_id_old}
@@ -154,7 +154,7 @@ def make_project(tmp: Path, shape: str) -> Path:
     if shape in TRANSFORMS:
         write_snapshot(root, shape, TRANSFORMS[shape](demo_table()))
     else:
-        from hyte.importer import import_files
+        from hyte.data.importer import import_files
 
         if shape == "kainuu":
             county = "20"

@@ -18,7 +18,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from hyte.batch import (
+from hyte.run.batch import (
     MANIFEST_NAME,
     card_key,
     card_slug,
@@ -29,11 +29,11 @@ from hyte.batch import (
 )
 from hyte.cli import app
 from hyte.config import load_config
-from hyte.data import tidy_from_rows
+from hyte.data.tidy import tidy_from_rows
 from hyte.errors import HyteError
-from hyte.kernels import WarmKernel, notebook_imports, register_engine
-from hyte.regions import load_regions
-from hyte.snapshot import SnapshotBuilder
+from hyte.run.kernels import WarmKernel, notebook_imports, register_engine
+from hyte.data.regions import load_regions
+from hyte.data.snapshot import SnapshotBuilder
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_CARD = ROOT / "tests" / "data" / "batch_card.ipynb"
@@ -67,7 +67,7 @@ def project(tmp_path, fixtures_dir, monkeypatch):
     _write_snapshot(root, fixtures_dir)
     monkeypatch.setenv("HYTE_ROOT", str(root))
     # Other work on hyte's sources must not rerun the cards during a test (tested on its own below).
-    monkeypatch.setattr("hyte.batch.hyte_source_sha", lambda package=None: "fixed")
+    monkeypatch.setattr("hyte.run.batch.hyte_source_sha", lambda package=None: "fixed")
     return root
 
 
@@ -89,7 +89,7 @@ def _listed_cards(root: Path) -> list[str]:
             for value in node:
                 walk(value)
 
-    from hyte.book import CARD_LIST
+    from hyte.book.files import CARD_LIST
 
     walk(yaml.safe_load((root / CARD_LIST).read_text(encoding="utf-8")))
     return found
@@ -117,8 +117,8 @@ def test_template_parameters_and_imports_are_read_from_the_notebook():
         "municipality", "snapshot", "county", "config_path", "output_dir", "population_csv", "fail_for",
         "kill_for"]
     assert notebook_imports(TEST_CARD) == [
-        "os", "warnings", "pathlib", "pathlib.Path", "matplotlib.pyplot", "pandas", "hyte.regions",
-        "hyte.regions.load_regions"]
+        "os", "warnings", "pathlib", "pathlib.Path", "matplotlib.pyplot", "pandas", "hyte.data.regions",
+        "hyte.data.regions.load_regions"]
 
 
 def test_cache_key_follows_parameters_but_not_the_staging_folder():

@@ -1,4 +1,4 @@
-"""hyte.card: generated texts and tables on hand-made summaries, figure Markdown, the front matter and
+"""hyte.card.card: generated texts and tables on hand-made summaries, figure Markdown, the front matter and
 finalize_notebook, and a card over a snapshot that has only some catalog indicators."""
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ import nbformat
 import pandas as pd
 import pytest
 
-from hyte import card
-from hyte.catalog import load_catalog
+from hyte.card import card
+from hyte.data.catalog import load_catalog
 from hyte.errors import HyteError
-from hyte.summary import SUMMARY_COLUMNS
+from hyte.stats.summary import SUMMARY_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 NBSP = "\u00a0"
@@ -309,7 +309,7 @@ def test_open_card_needs_the_municipality_in_the_county(tmp_path):
 @pytest.fixture(scope="module")
 def partial_snapshot(tmp_path_factory) -> Path:
     """The demo data with only three catalog indicators and no population (127)."""
-    from hyte.snapshot import SnapshotBuilder, open_snapshot
+    from hyte.data.snapshot import SnapshotBuilder, open_snapshot
 
     table = open_snapshot(ROOT / "data" / "demo").table()
     table = table[table["indicator"].isin([683, 181, 1514])]
@@ -352,8 +352,8 @@ def test_card_with_only_some_indicators_says_what_is_missing(partial_snapshot, t
 
 def test_card_shows_the_municipality_agreed_plan_goals():
     """Issue 5: each card shows the municipality's agreed goals and measures from the plan."""
-    from hyte import card
-    from hyte.plan import plan_from_context
+    from hyte.card import card
+    from hyte.plan.plan import plan_from_context
 
     kortti = card.open_card("435")
     text = kortti.plan().data

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from hyte import card
+from hyte.card import card
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "municipal_card.ipynb"
@@ -99,7 +99,7 @@ def test_demo_card_for_a_small_municipality(tmp_path):
 @pytest.fixture(scope="module")
 def kainuu_snapshot(tmp_path_factory, fixtures_dir) -> Path:
     """Real Sotkanet data (683, Kainuu 2015–2023) imported into a snapshot of a scratch project."""
-    from hyte.importer import import_files
+    from hyte.data.importer import import_files
 
     project = tmp_path_factory.mktemp("kainuu")
     shutil.copytree(ROOT / "data" / "reference", project / "data" / "reference")

@@ -9,7 +9,7 @@ import json
 import pytest
 import yaml
 
-from hyte.catalog import CIMethod, ValueType, load_catalog
+from hyte.data.catalog import CIMethod, ValueType, load_catalog
 from hyte.errors import HyteError
 
 # DOMAIN.md §4: ids known to exist.

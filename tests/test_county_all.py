@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from hyte.batch import select_municipalities
-from hyte.book import write_generated
+from hyte.run.batch import select_municipalities
+from hyte.book.files import write_generated
 from hyte.config import load_config
 from hyte.errors import HyteError
 

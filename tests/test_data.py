@@ -6,7 +6,7 @@ import math
 import pandas as pd
 import pytest
 
-from hyte.data import TIDY_COLUMNS, tidy_from_rows, validate_tidy
+from hyte.data.tidy import TIDY_COLUMNS, tidy_from_rows, validate_tidy
 from hyte.errors import HyteError
 
 

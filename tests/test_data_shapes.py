@@ -2,7 +2,7 @@
 Sotkanet downloads have (tests/shapes.py), and the generated text claims no comparison, difference or
 trend — nor their absence — that was not computed, and names what is missing and why.
 
-Cards are exercised through :class:`hyte.card.Card`'s section functions (what the notebook calls),
+Cards are exercised through :class:`hyte.card.card.Card`'s section functions (what the notebook calls),
 chapters through tests/chapter_runner.py; no papermill, no Quarto.
 """
 
@@ -49,7 +49,7 @@ def _sentences(text: str) -> list[str]:
 
 
 def _figure_texts(text: str) -> list[str]:
-    from hyte.card import figures_in
+    from hyte.card.card import figures_in
 
     return [f"{f['caption']} {f['alt']}" for f in figures_in(text)]
 
@@ -93,7 +93,7 @@ _CARDS: dict[tuple[str, str], list[str]] = {}
 
 def _cards(root: Path, codes: list[str]) -> dict[str, list[str]]:
     """Every section's Markdown of the municipalities' cards (made once per project and code)."""
-    from hyte import card
+    from hyte.card import card
 
     out = {}
     for code in codes:
@@ -109,7 +109,7 @@ def _cards(root: Path, codes: list[str]) -> dict[str, list[str]]:
 
 
 def _codes(root: Path) -> list[str]:
-    from hyte.regions import load_regions
+    from hyte.data.regions import load_regions
 
     members = [m.code for m in load_regions(ROOT / "data" / "reference").county_municipalities(_county(root))]
     kept = [c for c in members if c in KEPT_MUNICIPALITIES] or members
@@ -206,7 +206,7 @@ def test_a_small_snapshot_names_the_indicators_it_lacks(projects):
 
 
 def test_stale_values_are_marked_and_not_compared(projects):
-    from hyte import card
+    from hyte.card import card
 
     root = projects("gappy")
     kortti = card.open_card("179", config_path=root / "hyte.yml", output_dir=root / "cards")
@@ -226,7 +226,7 @@ def test_the_four_yearly_indicator_gets_a_trend_over_its_last_five_elections(pro
     """3076 (municipal elections 2012, 2017, 2021, 2025) is tested over four elections: the catalog's
     frequency 4-yearly, not the old 'gap over 2 years ends the series' rule."""
     from hyte.context import load_context
-    from hyte.summary import indicator_summary
+    from hyte.stats.summary import indicator_summary
 
     ctx = load_context()
     peers = [m.sotkanet_id for m in ctx.municipalities]
@@ -238,7 +238,7 @@ def test_the_four_yearly_indicator_gets_a_trend_over_its_last_five_elections(pro
 
 
 def test_old_county_ids_are_resolved_on_import(projects):
-    from hyte.snapshot import open_snapshot
+    from hyte.data.snapshot import open_snapshot
 
     root = projects("old_county_ids")
     table = open_snapshot(root / "data" / "snapshots" / "old_county_ids").table()
@@ -262,7 +262,8 @@ def test_kainuu_cards_compare_with_kainuu(projects):
 def test_another_countys_plan_is_one_line_in_plan_check_cards_and_the_book(projects):
     from typer.testing import CliRunner
 
-    from hyte import card, prerender
+    from hyte.card import card
+    from hyte.book import prerender
     from hyte.cli import app
     from hyte.config import load_config
 
@@ -281,8 +282,8 @@ def test_another_countys_plan_is_one_line_in_plan_check_cards_and_the_book(proje
 
 
 def test_the_eva_language_fact_comes_from_the_reference_data():
-    from hyte.consistency import language_status_sentence
-    from hyte.regions import load_regions
+    from hyte.plan.consistency import language_status_sentence
+    from hyte.data.regions import load_regions
 
     regions = load_regions(ROOT / "data" / "reference")
     assert language_status_sentence(regions, "15").endswith("kaikki 22 kuntaa ovat yksikielisesti suomenkielisiä.")

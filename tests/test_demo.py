@@ -12,11 +12,11 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from hyte.catalog import Indicator, load_catalog
-from hyte.data import tidy_from_rows
-from hyte.demo import generate_demo
+from hyte.data.catalog import Indicator, load_catalog
+from hyte.data.tidy import tidy_from_rows
+from hyte.data.demo import generate_demo
 from hyte.errors import HyteError
-from hyte.snapshot import open_snapshot
+from hyte.data.snapshot import open_snapshot
 
 KS_COUNTY_ID = 965
 COUNTRY_ID = 658
@@ -268,7 +268,7 @@ def _county_sums_hold(table, regions, county_codes):
 
 
 def test_demo_for_another_county(tmp_path, catalog, regions, settings_path):
-    from hyte.demo import load_generator_config, settings_for_county
+    from hyte.data.demo import load_generator_config, settings_for_county
 
     raw = settings_for_county(load_generator_config(settings_path), "20", regions)
     snapshot = generate_demo(tmp_path / "d", _subset(catalog, [127, 699, 3076]), regions, raw)
@@ -294,7 +294,7 @@ def test_demo_for_another_county(tmp_path, catalog, regions, settings_path):
 
 
 def test_demo_for_the_whole_country(tmp_path, catalog, regions, settings_path):
-    from hyte.demo import load_generator_config, settings_for_county
+    from hyte.data.demo import load_generator_config, settings_for_county
 
     raw = settings_for_county(load_generator_config(settings_path), "all", regions)
     table = generate_demo(tmp_path / "d", _subset(catalog, [127, 699]), regions, raw).table()
@@ -312,7 +312,7 @@ def test_demo_for_the_whole_country(tmp_path, catalog, regions, settings_path):
 
 
 def test_keski_suomi_demo_unchanged_by_the_county_option(tmp_path, catalog, regions, settings_path):
-    from hyte.demo import load_generator_config, settings_for_county
+    from hyte.data.demo import load_generator_config, settings_for_county
 
     ids = [127, 699]
     plain = generate_demo(tmp_path / "a", _subset(catalog, ids), regions, settings_path).table()

@@ -9,11 +9,11 @@ import pytest
 from sotkanet_replay import SotkanetReplay, json_body
 from typer.testing import CliRunner
 
-from hyte.catalog import Catalog, Indicator, Label
+from hyte.data.catalog import Catalog, Indicator, Label
 from hyte.cli import app
 from hyte.errors import HyteError
-from hyte.fetch import default_snapshot_id, fetch_snapshot, parse_years
-from hyte.sotkanet import SotkanetClient
+from hyte.data.fetch import default_snapshot_id, fetch_snapshot, parse_years
+from hyte.data.sotkanet import SotkanetClient
 
 YEARS = range(2005, 2024)
 

@@ -1,4 +1,4 @@
-"""hyte.figures and hyte.style on hand-made frames: the data behind each figure, the palette, alt texts."""
+"""hyte.figures.figures and hyte.figures.style on hand-made frames: the data behind each figure, the palette, alt texts."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ import pytest
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
-from hyte import figures, style
-from hyte.catalog import Indicator
-from hyte.summary import SUMMARY_COLUMNS
+from hyte.figures import figures
+from hyte.figures import style
+from hyte.data.catalog import Indicator
+from hyte.stats.summary import SUMMARY_COLUMNS
 
 TOWN, COUNTY, COUNTRY = 85, 965, 658
 

@@ -12,9 +12,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hyte import card, outcomes, report, stats
-from hyte.catalog import load_catalog
-from hyte.summary import SUMMARY_COLUMNS, indicator_summary
+from hyte.card import card
+from hyte.stats import outcomes
+from hyte.book import report
+from hyte.stats import stats
+from hyte.data.catalog import load_catalog
+from hyte.stats.summary import SUMMARY_COLUMNS, indicator_summary
 
 ROOT = Path(__file__).resolve().parents[1]
 NBSP = "\u00a0"
@@ -145,7 +148,7 @@ def _row(**values):
 
 
 def test_spine_chart_without_benchmarks_draws_and_names_no_centre_line():
-    from hyte.figures import close, spine_chart
+    from hyte.figures.figures import close, spine_chart
 
     summary = pd.DataFrame([_row()], columns=list(SUMMARY_COLUMNS)).astype(SUMMARY_COLUMNS)
     fig, alt = spine_chart(summary, region_name="Hankasalmi", county_name="Keski-Suomen hyvinvointialue")
@@ -161,7 +164,7 @@ def test_spine_chart_without_benchmarks_draws_and_names_no_centre_line():
 
 
 def test_trend_panels_share_the_year_range_and_name_only_drawn_lines(catalog):
-    from hyte.figures import close, trend_small_multiples
+    from hyte.figures.figures import close, trend_small_multiples
 
     rows = [(181, 85, y, 10.0, math.nan) for y in range(2012, 2024)]
     rows += [(5, 85, y, 4.0, math.nan) for y in range(2019, 2022)]
@@ -193,7 +196,7 @@ def test_book_trend_figure_draws_no_empty_panels():
 
 
 def test_kerroin_ranking_without_any_score_is_a_figure_that_says_so():
-    from hyte import hyte_kerroin_report as kr
+    from hyte.kerroin import report as kr
 
     class Result:
         county = "15"
@@ -231,7 +234,7 @@ def test_no_doubled_units():
 
 
 def test_women_and_men_text_blames_the_snapshot_not_the_publisher():
-    from hyte.figures import SEX_COLUMNS
+    from hyte.figures.figures import SEX_COLUMNS
 
     empty = pd.DataFrame(columns=SEX_COLUMNS)
     text = card.sex_text(empty, empty, snapshot_has_sexes=False)
@@ -243,8 +246,8 @@ def test_women_and_men_text_blames_the_snapshot_not_the_publisher():
 
 
 def test_fitness_of_the_real_kainuu_download(regions, fixtures_dir, catalog):
-    from hyte.data import tidy_from_rows
-    from hyte.fitness import assess
+    from hyte.data.tidy import tidy_from_rows
+    from hyte.data.fitness import assess
 
     frame = pd.read_csv(fixtures_dir / "sotkanet_683_kainuu_2015_2023.csv")
     table, load = tidy_from_rows(frame.to_dict("records"), regions)
@@ -267,7 +270,7 @@ def test_fitness_of_the_real_kainuu_download(regions, fixtures_dir, catalog):
 
 
 def test_import_names_indicators_it_left_out_entirely(regions):
-    from hyte.data import tidy_from_rows
+    from hyte.data.tidy import tidy_from_rows
 
     rows = [{"indicator": 5, "region": 85, "year": 2023, "gender": "total", "value": 4.1},
             {"indicator": 7, "region": 999001, "year": 2023, "gender": "total", "value": 1.0}]
@@ -333,7 +336,7 @@ def test_card_header_names_catalog_coverage_and_the_snapshot_as_such():
 
 
 def test_sex_chart_without_counts_promises_no_intervals():
-    from hyte.figures import SEX_COLUMNS, close, sex_difference_chart
+    from hyte.figures.figures import SEX_COLUMNS, close, sex_difference_chart
 
     data = pd.DataFrame([{"indicator": 181, "short": "Työttömät", "unit": "%", "decimals": 1, "year": 2023,
                           "female": 9.0, "female_lower": np.nan, "female_upper": np.nan, "male": 11.0,

@@ -16,10 +16,10 @@ import nbformat
 import pytest
 from test_batch import POPULATION, TEST_CARD, _write_snapshot
 
-from hyte.batch import MANIFEST_NAME, CardsLock, run_cards
+from hyte.run.batch import MANIFEST_NAME, CardsLock, run_cards
 from hyte.config import load_config
 from hyte.errors import HyteError
-from hyte.snapshot import write_bytes_atomic
+from hyte.data.snapshot import write_bytes_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,7 +33,7 @@ def project(tmp_path, fixtures_dir, monkeypatch):
     (root / "hyte.yml").write_text("county: '15'\nsnapshot: pop\n", encoding="utf-8")
     _write_snapshot(root, fixtures_dir)
     monkeypatch.setenv("HYTE_ROOT", str(root))
-    monkeypatch.setattr("hyte.batch.hyte_source_sha", lambda package=None: "fixed")
+    monkeypatch.setattr("hyte.run.batch.hyte_source_sha", lambda package=None: "fixed")
     return root
 
 
@@ -56,7 +56,7 @@ def slow_card(tmp_path) -> Path:
 def _runner_script(root: Path, card: Path, fixtures_dir: Path, sleep: float) -> str:
     """`hyte cards 179 435 -w 2` on the slow card, through the real CLI."""
     return textwrap.dedent(f"""
-        import hyte.batch as batch
+        import hyte.run.batch as batch
         batch.hyte_source_sha = lambda package=None: "fixed"
         original = batch.run_cards
         def run_cards(*args, **kwargs):

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from hyte.catalog import load_catalog
+from hyte.data.catalog import load_catalog
 from hyte.cli import app
 from hyte.config import load_config
 from hyte.errors import HyteError
-from hyte.plan import load_plan
-from hyte.regions import load_regions
+from hyte.plan.plan import load_plan
+from hyte.data.regions import load_regions
 from hyte.yamlio import read_yaml
 
 ROOT = Path(__file__).resolve().parents[1]

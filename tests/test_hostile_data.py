@@ -14,10 +14,10 @@ from typer.testing import CliRunner
 
 from hyte.cli import app
 from hyte.errors import HyteError
-from hyte.fetch import fetch_snapshot
-from hyte.importer import import_files
-from hyte.snapshot import open_snapshot
-from hyte.sotkanet import SotkanetClient
+from hyte.data.fetch import fetch_snapshot
+from hyte.data.importer import import_files
+from hyte.data.snapshot import open_snapshot
+from hyte.data.sotkanet import SotkanetClient
 
 KAINUU = "sotkanet_683_kainuu_2015_2023.csv"
 KAJAANI = 94

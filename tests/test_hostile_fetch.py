@@ -11,7 +11,7 @@ import pytest
 from werkzeug import Response
 
 from hyte.errors import HyteError
-from hyte.sotkanet import SotkanetClient, short_url
+from hyte.data.sotkanet import SotkanetClient, short_url
 
 PATH = "/rest/1.1/json"
 ROWS = [{"indicator": 683, "region": 94, "year": 2015, "gender": "total", "value": 10.7,

@@ -18,11 +18,11 @@ import nbformat
 import pytest
 from test_batch import POPULATION, TEST_CARD, _write_snapshot
 
-from hyte import render
-from hyte.batch import MANIFEST_NAME, run_cards
+from hyte.book import render
+from hyte.run.batch import MANIFEST_NAME, run_cards
 from hyte.config import load_config
 from hyte.errors import HyteError
-from hyte.freshness import check_and_mark_cards, check_cards
+from hyte.book.freshness import check_and_mark_cards, check_cards
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -147,7 +147,7 @@ def cards_project(tmp_path, fixtures_dir, monkeypatch):
     (root / "hyte.yml").write_text("county: '15'\nsnapshot: pop\n", encoding="utf-8")
     _write_snapshot(root, fixtures_dir)
     monkeypatch.setenv("HYTE_ROOT", str(root))
-    monkeypatch.setattr("hyte.batch.hyte_source_sha", lambda package=None: "fixed")
+    monkeypatch.setattr("hyte.run.batch.hyte_source_sha", lambda package=None: "fixed")
     return root
 
 

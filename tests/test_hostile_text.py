@@ -145,7 +145,7 @@ def test_card_prints_the_payloads_as_text(in_hostile_project, tmp_path):
     import matplotlib
 
     matplotlib.use("Agg")
-    from hyte import card
+    from hyte.card import card
 
     kortti = card.open_card("179", config_path=in_hostile_project / "hyte.yml", output_dir=tmp_path)
     texts = []

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from hyte.errors import HyteError
-from hyte.hyte_kerroin import (
+from hyte.kerroin.model import (
     OUTCOME,
     PROCESS,
     KerroinConfig,
@@ -120,7 +120,7 @@ def _tidy_table(regions, rng: np.random.Generator, indicators: list[int], years=
 
 
 def test_project_config_states_what_is_known(root):
-    from hyte.catalog import load_catalog
+    from hyte.data.catalog import load_catalog
 
     catalog_path = root / "data" / "indicators.yml"
     catalog = load_catalog(catalog_path) if catalog_path.is_file() else None
@@ -429,7 +429,7 @@ def test_real_683_kainuu_municipal_drivers_add_up(fixtures_dir, regions, tmp_pat
     """Real data: Kainuu's municipal counts add up to the county (PROVENANCE); the drivers must too."""
     raw = pd.read_csv(fixtures_dir / "sotkanet_683_kainuu_2015_2023.csv", dtype={"region_code": str})
     rows = raw.rename(columns={"absValue": "absValue"}).to_dict("records")
-    from hyte.data import tidy_from_rows
+    from hyte.data.tidy import tidy_from_rows
 
     table, _ = tidy_from_rows(rows, regions)
     config = _config(tmp_path, [_indicator("p1", PROCESS, None, "higher_is_better"),
@@ -456,7 +456,7 @@ def test_municipality_values_for_a_card(regions):
     assert row["year"] == 2024 and row["start_year"] == 2021
     assert row["change_pct"] == pytest.approx((row["value"] - row["start_value"]) / row["start_value"] * 100)
     assert values.set_index("key").loc["elintapaneuvonta", ["value", "year"]].isna().all()
-    from hyte.hyte_kerroin_report import municipality_table
+    from hyte.kerroin.report import municipality_table
 
     text = municipality_table(values)
     assert text.count("\n") == 1 + len(config.keys)
@@ -468,7 +468,7 @@ def test_municipality_values_for_a_card(regions):
 
 
 def _run(regions, tmp_path):
-    from hyte.hyte_kerroin import KerroinRun
+    from hyte.kerroin.model import KerroinRun
 
     config = load_kerroin_config(CONFIG)
     table = _tidy_table(regions, np.random.default_rng(11), [699, 3219, 234, 2422, 127])
@@ -478,7 +478,7 @@ def _run(regions, tmp_path):
 
 
 def test_report_tables_and_sentences_are_finnish(regions, tmp_path):
-    from hyte import hyte_kerroin_report as report
+    from hyte.kerroin import report
 
     run = _run(regions, tmp_path)
     ranking = report.ranking_table(run.result)
@@ -500,7 +500,7 @@ def test_report_tables_and_sentences_are_finnish(regions, tmp_path):
 
 
 def test_figures_highlight_the_county_and_carry_alt_text(regions, tmp_path):
-    from hyte import hyte_kerroin_report as report
+    from hyte.kerroin import report
 
     run = _run(regions, tmp_path)
     fig, alt = report.ranking_figure(run.result)
@@ -575,7 +575,7 @@ def test_chapter_runs_on_a_hand_made_snapshot(root, regions, tmp_path, monkeypat
     """The chapter's cells run in a temporary project whose snapshot is a hand-made table."""
     import shutil
 
-    from hyte.snapshot import SnapshotBuilder
+    from hyte.data.snapshot import SnapshotBuilder
 
     if not (root / "data" / "indicators.yml").is_file():
         pytest.skip("catalog data/indicators.yml not written yet")

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from hyte.cli import app
 from hyte.errors import HyteError
-from hyte.importer import import_files
+from hyte.data.importer import import_files
 
 KAINUU = "sotkanet_683_kainuu_2015_2023.csv"
 COUNTIES = "sotkanet_683_hyvinvointialueet_2005_2023.csv"

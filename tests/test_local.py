@@ -13,10 +13,10 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from hyte.catalog import load_catalog
+from hyte.data.catalog import load_catalog
 from hyte.cli import app
 from hyte.errors import HyteError
-from hyte.local import (
+from hyte.data.local import (
     LocalIndicator,
     load_local_catalog,
     local_code,
@@ -162,7 +162,7 @@ def test_hyte_kerroin_with_local_process_indicators(project):
     assert "88 rows read; 88 added" in output
 
     from hyte.context import load_context
-    from hyte.hyte_kerroin import for_context
+    from hyte.kerroin.model import for_context
 
     run = for_context(load_context())
     result = run.result
@@ -193,7 +193,7 @@ def test_hyte_kerroin_with_local_process_indicators(project):
 
 def test_the_card_and_the_appendix_name_the_local_source(project, tmp_path):
     _cli("import", "--local", EXAMPLES / "local_values_example.csv")
-    from hyte import card
+    from hyte.card import card
 
     kortti = card.open_card("179", config_path=project / "hyte.yml", output_dir=tmp_path / "card")
     text = kortti.local_sources().data

@@ -1,4 +1,4 @@
-"""hyte.maps and hyte.overview: the 2026 borders derived from Maanmittauslaitos' data, the projection,
+"""hyte.book.maps and hyte.book.overview: the 2026 borders derived from Maanmittauslaitos' data, the projection,
 the chapter maps, the card's locator map and the seaborn heat map; the site's table markup."""
 
 from __future__ import annotations
@@ -15,8 +15,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hyte import maps, overview, stats
-from hyte.a11y import ALT_MAX
+from hyte.book import maps
+from hyte.book import overview
+from hyte.stats import stats
+from hyte.figures.a11y import ALT_MAX
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT.parent / "shared" / "reference" / maps.SOURCE_NAME

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from hyte.catalog import load_catalog
+from hyte.data.catalog import load_catalog
 from hyte.errors import HyteError
-from hyte.partners_report import partner_counts, partners_markdown
-from hyte.plan import PartyType, load_plan, plan_problems
+from hyte.plan.partners_report import partner_counts, partners_markdown
+from hyte.plan.plan import PartyType, load_plan, plan_problems
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAN = ROOT / "data" / "plan" / "2026-2029.yml"

@@ -22,9 +22,9 @@ from typst_support import (
     text_positions,
 )
 
-from hyte import card
-from hyte.catalog import load_catalog
-from hyte.summary import SUMMARY_COLUMNS
+from hyte.card import card
+from hyte.data.catalog import load_catalog
+from hyte.stats.summary import SUMMARY_COLUMNS
 
 GROUPS = ["lapset_nuoret", "tyoikaiset", "ikaantyneet", "koko_vaesto"]
 
@@ -86,8 +86,8 @@ def test_the_print_layout_of_a_card_fits_in_four_a4_pages(tmp_path, code):
     import matplotlib
 
     matplotlib.use("Agg")
-    from hyte.maps import card_locator
-    from hyte.print_card import HTML_CLASS, PRINT_CLASS, print_card_markdown
+    from hyte.book.maps import card_locator
+    from hyte.card.print_card import HTML_CLASS, PRINT_CLASS, print_card_markdown
 
     kortti = card.open_card(code, output_dir=tmp_path)
     markdown = (f"# {kortti.name}\n\n{kortti.header().data}\n{card_locator(kortti).data}\n"
@@ -110,7 +110,7 @@ def test_the_print_layout_of_a_card_fits_in_four_a4_pages(tmp_path, code):
 
 
 def test_book_rules_drop_the_empty_appendix_page_and_deep_numbers(tmp_path, root):
-    from hyte.print_card import typst_rules_block
+    from hyte.card.print_card import typst_rules_block
 
     block = typst_rules_block(root)
     assert block.startswith("```{=typst}\n") and "breakable: true" in block
@@ -131,7 +131,7 @@ def test_card_figures_are_palette_pngs_and_short_alt_texts(tmp_path):
     matplotlib.use("Agg")
     from PIL import Image
 
-    from hyte.a11y import ALT_MAX
+    from hyte.figures.a11y import ALT_MAX
 
     kortti = card.open_card("179", output_dir=tmp_path)
     markdown = str(kortti.spine().data) + str(kortti.group_section("lapset_nuoret").data)
@@ -153,7 +153,7 @@ def test_pdf_footer_is_two_whole_lines_for_demo_data(tmp_path):
     import pypdf
     import typst
 
-    from hyte import book
+    from hyte.book import files as book
 
     prov = book.Provenance(snapshot_id="demo-keski-suomi", snapshot_date="2026-11-28", synthetic=True,
                            built=date(2026, 12, 1), commit="915e927" + "0" * 33, dirty=True)
@@ -166,7 +166,7 @@ def test_pdf_footer_is_two_whole_lines_for_demo_data(tmp_path):
 
 
 def test_captioned_adds_a_caption_and_widths_to_tables_only():
-    from hyte.a11y import GROUP_TABLE_WIDTHS, captioned
+    from hyte.figures.a11y import GROUP_TABLE_WIDTHS, captioned
     from hyte.markup import markdown_table
 
     table = markdown_table(["A", "B"], [["1 000", "x"]])

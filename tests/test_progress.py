@@ -10,12 +10,12 @@ import yaml
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from hyte.catalog import load_catalog
+from hyte.data.catalog import load_catalog
 from hyte.cli import app
 from hyte.errors import HyteError
-from hyte.plan import load_plan
-from hyte.plan_forms import MEASURES_SHEET, import_forms, parties_for_year, write_forms
-from hyte.progress import (
+from hyte.plan.plan import load_plan
+from hyte.plan.plan_forms import MEASURES_SHEET, import_forms, parties_for_year, write_forms
+from hyte.plan.progress import (
     MeasureStatus,
     combined_status,
     load_progress,

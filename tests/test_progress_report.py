@@ -11,11 +11,11 @@ import pytest
 import yaml
 from openpyxl import load_workbook
 
-from hyte.catalog import load_catalog
-from hyte.plan import load_plan
-from hyte.plan_forms import MEASURES_SHEET, import_forms, write_forms
-from hyte.progress import load_progress
-from hyte.progress_report import (
+from hyte.data.catalog import load_catalog
+from hyte.plan.plan import load_plan
+from hyte.plan.plan_forms import MEASURES_SHEET, import_forms, write_forms
+from hyte.plan.progress import load_progress
+from hyte.plan.progress_report import (
     municipality_progress_markdown,
     progress_figure,
     progress_markdown,
@@ -93,7 +93,7 @@ def test_round_trip_to_the_chapter_and_the_card(project, plan, tmp_path):
     assert groups["focus_area"][0] == ("P1 Lasten, nuorten ja perheiden hyvinvointi",
                                        [0, 0, 1, 0, 1, 7])
 
-    from hyte import card
+    from hyte.card import card
 
     kortti = card.open_card("179", config_path=project / "hyte.yml", output_dir=tmp_path / "card")
     text = kortti.measure_progress().data

@@ -5,7 +5,7 @@ import csv
 import pytest
 
 from hyte.errors import HyteError
-from hyte.regions import COUNTY, MUNICIPALITY, normalise_municipality_code
+from hyte.data.regions import COUNTY, MUNICIPALITY, normalise_municipality_code
 
 
 def _published(fixtures_dir, name):

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from hyte import book
+from hyte.book import files as book
 from hyte.config import load_config
-from hyte.render import render
+from hyte.book.render import render
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -30,7 +30,7 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def built():
-    from hyte.batch import run_cards
+    from hyte.run.batch import run_cards
 
     config = load_config(root=ROOT)
     cards = run_cards(config, progress=False)
@@ -55,7 +55,7 @@ def test_no_render_warnings(built):
 def test_every_card_is_in_the_site(built):
     config, result = built
     cards = book.read_card_list(ROOT)
-    from hyte.regions import load_regions
+    from hyte.data.regions import load_regions
 
     assert len(cards) == len(load_regions(ROOT / "data" / "reference").county_municipalities(config.county))
     for card in cards:

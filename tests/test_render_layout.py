@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from hyte.config import load_config
-from hyte.render import render
+from hyte.book.render import render
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -26,7 +26,7 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def rendered():
-    from hyte.batch import run_cards
+    from hyte.run.batch import run_cards
 
     config = load_config(root=ROOT)
     cards = run_cards(config, progress=False)

@@ -1,5 +1,5 @@
 """The Quarto book without Quarto: its YAML files, the files they name, the generated card list and
-book files, every chapter's code on the demo data, and hyte.report's sentences and tables on hand-made
+book files, every chapter's code on the demo data, and hyte.book.report's sentences and tables on hand-made
 data (each expected text written out by hand)."""
 
 from __future__ import annotations
@@ -15,11 +15,14 @@ import pytest
 import yaml
 
 from chapter_runner import python_cells, run_chapter
-from hyte import book, prerender, render, report
-from hyte.catalog import load_catalog
+from hyte.book import files as book
+from hyte.book import prerender
+from hyte.book import render
+from hyte.book import report
+from hyte.data.catalog import load_catalog
 from hyte.config import Config, load_config
 from hyte.errors import HyteError
-from hyte.regions import load_regions
+from hyte.data.regions import load_regions
 
 ROOT = Path(__file__).resolve().parents[1]
 MY_CHAPTERS = ["index.qmd", "report/lahtokohdat.qmd", "report/vaesto-ja-elinolot.qmd",
@@ -44,7 +47,7 @@ def test_book_yaml_is_valid(name):
 def test_quarto_yml_settings_follow_the_issue():
     config = yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))
     assert config["project"]["type"] == "book"
-    assert config["project"]["pre-render"] == "python -m hyte.prerender"
+    assert config["project"]["pre-render"] == "python -m hyte.book.prerender"
     assert config["lang"] == "fi"
     assert set(config["format"]) == {"html", "typst"}
     assert config["profile"]["group"] == [list(book.PROFILES)]
@@ -107,7 +110,7 @@ def _project_with_cards(tmp_path: Path, codes: list[str]) -> Config:
     cards = tmp_path / "municipal_cards"
     (cards / "_failed").mkdir(parents=True)
     regions = load_regions(ROOT / "data" / "reference")
-    from hyte.batch import card_stem
+    from hyte.run.batch import card_stem
 
     for code in codes:
         (cards / f"{card_stem(regions.municipality(code))}.ipynb").write_text("{}", encoding="utf-8")

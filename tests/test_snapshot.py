@@ -5,9 +5,9 @@ import json
 import pandas as pd
 import pytest
 
-from hyte.data import tidy_from_rows
+from hyte.data.tidy import tidy_from_rows
 from hyte.errors import HyteError
-from hyte.snapshot import SnapshotBuilder, open_snapshot
+from hyte.data.snapshot import SnapshotBuilder, open_snapshot
 
 
 def _table(regions, value=1.0):

@@ -7,9 +7,9 @@ import math
 import pytest
 from sotkanet_replay import SotkanetReplay
 
-from hyte.data import tidy_from_rows
+from hyte.data.tidy import tidy_from_rows
 from hyte.errors import HyteError
-from hyte.sotkanet import (
+from hyte.data.sotkanet import (
     DEFAULT_USER_AGENT,
     MAX_RETRY_AFTER,
     SotkanetClient,

@@ -83,15 +83,15 @@ SnapshotOption = Annotated[
 @clear_errors
 def plan_check(config: ConfigOption = None) -> None:
     """Validate the wellbeing plan (data/plan/<term>.yml) and its EVA (eva.yml); print a summary."""
-    from hyte.catalog import load_catalog
-    from hyte.plan import eva_path, eva_problems, plan_problems
-    from hyte.plan_report import check_summary_lines
-    from hyte.regions import load_regions
+    from hyte.data.catalog import load_catalog
+    from hyte.plan.plan import eva_path, eva_problems, plan_problems
+    from hyte.plan.plan_report import check_summary_lines
+    from hyte.data.regions import load_regions
 
     settings = _config(config)
     catalog = load_catalog(settings.catalog_path)
     regions = load_regions(settings.root / "data" / "reference")
-    from hyte.consistency import check_plan_county
+    from hyte.plan.consistency import check_plan_county
 
     check_plan_county(settings)  # one line: the plan is for another county than hyte.yml's
     plan, problems = plan_problems(settings.plan_path, catalog, regions)
@@ -101,7 +101,7 @@ def plan_check(config: ConfigOption = None) -> None:
         problems += eva_issues
     progress_files = []
     if plan is not None:
-        from hyte.progress import progress_dir, progress_problems
+        from hyte.plan.progress import progress_dir, progress_problems
 
         progress_files = sorted(progress_dir(settings.plan_path).glob("*.yml"))
         for path in progress_files:
@@ -110,7 +110,7 @@ def plan_check(config: ConfigOption = None) -> None:
         console.print(f"[bold red]error:[/] {problem}", highlight=False, soft_wrap=True)
     if problems:
         raise typer.Exit(2)
-    from hyte.partners_report import partner_summary_line
+    from hyte.plan.partners_report import partner_summary_line
 
     for line in check_summary_lines(plan, eva):
         typer.echo(line)
@@ -133,9 +133,9 @@ def plan_status(
     from rich.console import Console as StdoutConsole
 
     from hyte.context import load_context
-    from hyte.plan import follow_up, plan_from_context
-    from hyte.plan_report import monitoring_markdown, status_counts_text, status_rich_table
-    from hyte.snapshot import write_text_atomic
+    from hyte.plan.plan import follow_up, plan_from_context
+    from hyte.plan.plan_report import monitoring_markdown, status_counts_text, status_rich_table
+    from hyte.data.snapshot import write_text_atomic
 
     ctx = load_context(_config(config), snapshot=snapshot)
     result = follow_up(plan_from_context(ctx), ctx.table)
@@ -159,8 +159,8 @@ def plan_baselines(
     from rich.console import Console as StdoutConsole
 
     from hyte.context import load_context
-    from hyte.plan import baseline_updates, plan_from_context, write_baselines
-    from hyte.plan_report import baselines_rich_table
+    from hyte.plan.plan import baseline_updates, plan_from_context, write_baselines
+    from hyte.plan.plan_report import baselines_rich_table
 
     ctx = load_context(_config(config), snapshot=snapshot)
     plan = plan_from_context(ctx)
@@ -188,10 +188,10 @@ def plan_form(
     config: ConfigOption = None,
 ) -> None:
     """Excel workbooks for the measures' progress: one per responsible party, measures pre-filled."""
-    from hyte.catalog import load_catalog
-    from hyte.plan import load_plan
-    from hyte.plan_forms import write_forms
-    from hyte.regions import load_regions
+    from hyte.data.catalog import load_catalog
+    from hyte.plan.plan import load_plan
+    from hyte.plan.plan_forms import write_forms
+    from hyte.data.regions import load_regions
 
     settings = _config(config)
     plan = load_plan(settings.plan_path, load_catalog(settings.catalog_path),
@@ -215,10 +215,10 @@ def plan_progress(
     config: ConfigOption = None,
 ) -> None:
     """Read filled progress workbooks into data/plan/seuranta/<year>.yml (all or nothing)."""
-    from hyte.catalog import load_catalog
-    from hyte.plan import load_plan
-    from hyte.plan_forms import import_forms
-    from hyte.regions import load_regions
+    from hyte.data.catalog import load_catalog
+    from hyte.plan.plan import load_plan
+    from hyte.plan.plan_forms import import_forms
+    from hyte.data.regions import load_regions
 
     settings = _config(config)
     plan = load_plan(settings.plan_path, load_catalog(settings.catalog_path),
@@ -260,7 +260,7 @@ def _print_render(result) -> None:
 @clear_errors
 def render(profile: ProfileOption = None, to: ToOption = None, config: ConfigOption = None) -> None:
     """Render the book with Quarto (HTML site and typst PDF); the cards are not remade."""
-    from hyte.render import render as render_book
+    from hyte.book.render import render as render_book
 
     result = render_book(_config(config), profile, to)
     _print_render(result)
@@ -279,8 +279,8 @@ def build(
 ) -> None:
     """Make the municipal cards, then render the book (HTML and PDF). Without Quarto: everything up to
     the render, then how to install Quarto (exit 0 when the cards succeeded)."""
-    from hyte.batch import CardsInterrupted
-    from hyte.render import build as build_book
+    from hyte.run.batch import CardsInterrupted
+    from hyte.book.render import build as build_book
 
     try:
         cards_result, result = build_book(_config(config), profile, to, workers=workers, force=force,
@@ -312,8 +312,8 @@ def cards(
     config: ConfigOption = None,
 ) -> None:
     """Run the municipal card notebook for each municipality (only cards whose inputs changed)."""
-    from hyte.batch import CardsInterrupted, run_cards
-    from hyte.consistency import check_plan_county
+    from hyte.run.batch import CardsInterrupted, run_cards
+    from hyte.plan.consistency import check_plan_county
 
     check_plan_county(_config(config))  # the cards show the plan's commitments: it must be this county's
     try:
@@ -345,10 +345,10 @@ def demo(
     config: ConfigOption = None,
 ) -> None:
     """Regenerate the synthetic demo snapshot (invented data in Sotkanet's format)."""
-    from hyte.catalog import load_catalog
-    from hyte.demo import default_config_path, generate_demo, load_generator_config, settings_for_county
+    from hyte.data.catalog import load_catalog
+    from hyte.data.demo import default_config_path, generate_demo, load_generator_config, settings_for_county
     from hyte.paths import data_dir, reference_dir
-    from hyte.regions import load_regions
+    from hyte.data.regions import load_regions
 
     settings = _config(config)
     regions = load_regions(reference_dir(settings.root))
@@ -384,8 +384,8 @@ def kerroin(
     from rich.console import Console as RichConsole
 
     from hyte.context import load_context
-    from hyte.hyte_kerroin import for_context, load_kerroin_config
-    from hyte.hyte_kerroin_report import print_kerroin
+    from hyte.kerroin.model import for_context, load_kerroin_config
+    from hyte.kerroin.report import print_kerroin
 
     settings = _config(config)
     if kerroin_path is not None:
@@ -408,10 +408,10 @@ def _print_snapshot_result(snapshot, report, settings=None) -> None:
 
 
 def _fitness_lines(snapshot, settings) -> list[str]:
-    """hyte.fitness's report of the snapshot for hyte.yml's county and catalog."""
-    from hyte.catalog import load_catalog
-    from hyte.fitness import assess_snapshot
-    from hyte.regions import load_regions
+    """hyte.data.fitness's report of the snapshot for hyte.yml's county and catalog."""
+    from hyte.data.catalog import load_catalog
+    from hyte.data.fitness import assess_snapshot
+    from hyte.data.regions import load_regions
 
     try:
         regions = load_regions(settings.root / "data" / "reference")
@@ -446,9 +446,9 @@ def fetch(
     """Download indicator data from THL Sotkanet into a new snapshot."""
     from datetime import date
 
-    from hyte.catalog import load_catalog
-    from hyte.fetch import fetch_snapshot, parse_years
-    from hyte.sotkanet import DEFAULT_BASE_URL, SotkanetClient
+    from hyte.data.catalog import load_catalog
+    from hyte.data.fetch import fetch_snapshot, parse_years
+    from hyte.data.sotkanet import DEFAULT_BASE_URL, SotkanetClient
 
     settings = _config(config)
     catalog = None if indicator else load_catalog(settings.catalog_path)
@@ -480,7 +480,7 @@ def import_(
 ) -> None:
     """Build a snapshot from Sotkanet data files saved by hand (or, with --local, import values from
     outside Sotkanet beside the Sotkanet rows)."""
-    from hyte.importer import import_files
+    from hyte.data.importer import import_files
 
     settings = _config(config)
     if local:
@@ -493,11 +493,11 @@ def import_(
 
 def _import_local(files: list[Path], settings) -> None:
     """`hyte import --local`: every file is checked first; any bad row refuses them all."""
-    from hyte.catalog import load_catalog
+    from hyte.data.catalog import load_catalog
     from hyte.context import _with_local_catalog
     from hyte.errors import HyteError as _Error
-    from hyte.local import import_local, read_local_csv
-    from hyte.regions import load_regions
+    from hyte.data.local import import_local, read_local_csv
+    from hyte.data.regions import load_regions
 
     catalog = _with_local_catalog(load_catalog(settings.catalog_path), settings.root)
     regions = load_regions(settings.root / "data" / "reference")

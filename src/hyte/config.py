@@ -83,7 +83,7 @@ class Config(BaseModel):
     @property
     def snapshot_path(self) -> Path:
         """The snapshot folder the configuration names."""
-        from hyte.snapshot import resolve_snapshot_path
+        from hyte.data.snapshot import resolve_snapshot_path
 
         return resolve_snapshot_path(self.snapshot, self.root)
 
@@ -116,7 +116,7 @@ def _check_county(config: Config, path: Path) -> None:
     reference = config.root / "data" / "reference"
     if config.county == "all" or not (reference / "counties.csv").is_file():
         return
-    from hyte.regions import load_regions
+    from hyte.data.regions import load_regions
 
     try:
         load_regions(reference).county(config.county)

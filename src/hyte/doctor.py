@@ -60,7 +60,7 @@ def run_doctor(config: Config, console: Console | None = None) -> int:
     table.add_row("council term", config.council_term)
     table.add_row("reporting year", str(config.reporting_year))
     try:
-        from hyte.snapshot import open_snapshot
+        from hyte.data.snapshot import open_snapshot
 
         snapshot = open_snapshot(config.snapshot_path)
         kind = "[bold yellow]DEMO DATA (synthetic)[/]" if snapshot.synthetic else snapshot.source
@@ -74,7 +74,7 @@ def run_doctor(config: Config, console: Console | None = None) -> int:
         problems += 1
         table.add_row("snapshot", f"[red]{exc}[/]")
     try:
-        from hyte.catalog import load_catalog
+        from hyte.data.catalog import load_catalog
 
         catalog = load_catalog(config.catalog_path)
         table.add_row("catalog", f"{config.catalog_path}: {len(catalog)} indicators")
@@ -93,12 +93,12 @@ def run_doctor(config: Config, console: Console | None = None) -> int:
 
 
 def _fitness(config: Config, console: Console) -> int:
-    """Print the snapshot's fitness report (hyte.fitness); return its number of warnings."""
+    """Print the snapshot's fitness report (hyte.data.fitness); return its number of warnings."""
     try:
-        from hyte.catalog import load_catalog
-        from hyte.fitness import assess_snapshot
-        from hyte.regions import load_regions
-        from hyte.snapshot import open_snapshot
+        from hyte.data.catalog import load_catalog
+        from hyte.data.fitness import assess_snapshot
+        from hyte.data.regions import load_regions
+        from hyte.data.snapshot import open_snapshot
 
         regions = load_regions(config.root / "data" / "reference")
         fitness = assess_snapshot(open_snapshot(config.snapshot_path), load_catalog(config.catalog_path),
