@@ -14,8 +14,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from hyte.errors import HyteError
-from hyte.book.maps import BORDERS_FILE, SOURCE_NAME, derive_borders
+from hyte.book.maps import BORDERS_FILE, SOURCE_NAME, derive_borders  # noqa: E402
+from hyte.errors import HyteError  # noqa: E402
 
 
 def main(argv: list[str]) -> int:

@@ -369,11 +369,13 @@ class Change:
         who = f"{self.measure} / {self.party}" if self.party else self.measure
         if self.old is None:
             return f"{who}: new report: {self.new.status.value}"
+        def show(value):
+            return value.value if isinstance(value, MeasureStatus) else value
+
         parts = []
         for name in ("status", "note", "euros_used", "reporter", "reported"):
             before, after = getattr(self.old, name), getattr(self.new, name)
             if before != after:
-                show = (lambda v: v.value if isinstance(v, MeasureStatus) else v)
                 parts.append(f"{name} {show(before)!r} → {show(after)!r}")
         return f"{who}: " + "; ".join(parts)
 
