@@ -22,13 +22,16 @@ def main(argv: list[str]) -> int:
     source = Path(argv[1]) if len(argv) > 1 else ROOT.parent / "shared" / "reference" / SOURCE_NAME
     target = ROOT / "data" / "reference" / BORDERS_FILE
     try:
-        data = derive_borders(source, target, municipalities_csv=ROOT / "data" / "reference" /
-                              "municipalities.csv")
+        data = derive_borders(
+            source, target, municipalities_csv=ROOT / "data" / "reference" / "municipalities.csv"
+        )
     except (HyteError, OSError) as exc:
         print(f"derive_municipal_borders: {exc}", file=sys.stderr)
         return 1
-    print(f"wrote {target} ({len(data['municipalities'])} municipalities, "
-          f"{target.stat().st_size // 1024} KB)")
+    print(
+        f"wrote {target} ({len(data['municipalities'])} municipalities, "
+        f"{target.stat().st_size // 1024} KB)"
+    )
     return 0
 
 

@@ -20,8 +20,18 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT.parent / "shared" / "fixtures"
 DEMO = ROOT / "data" / "demo"
-LINKED = ["data/reference", "data/indicators.yml", "data/labels.yml", "data/hyte_kerroin.yml", "data/plan",
-          "report", "notebooks", "index.qmd", "_quarto.yml", "styles"]
+LINKED = [
+    "data/reference",
+    "data/indicators.yml",
+    "data/labels.yml",
+    "data/hyte_kerroin.yml",
+    "data/plan",
+    "report",
+    "notebooks",
+    "index.qmd",
+    "_quarto.yml",
+    "styles",
+]
 #: The catalog's measurement frequencies used by the 'gappy' shape (id -> step in years).
 BIENNIAL_IDS = (1514, 3906)  # school health survey, grades 8–9
 FOUR_YEARLY_IDS = (181,)  # drawn every fourth year, like an election indicator
@@ -35,8 +45,10 @@ KEPT_MUNICIPALITIES = ("435", "179", "077", "592", "892", "992")
 def demo_table(trim: bool = True) -> pd.DataFrame:
     table = pd.read_parquet(DEMO / "data.parquet")
     if trim:
-        table = table[(table["region_level"] != "municipality")
-                      | table["region_code"].isin(KEPT_MUNICIPALITIES)]
+        table = table[
+            (table["region_level"] != "municipality")
+            | table["region_code"].isin(KEPT_MUNICIPALITIES)
+        ]
     return table
 
 
@@ -115,18 +127,26 @@ def _link(root: Path) -> None:
 
 
 def _write_config(root: Path, county: str, snapshot: str) -> None:
-    (root / "hyte.yml").write_text(f'county: "{county}"\nsnapshot: "{snapshot}"\n', encoding="utf-8")
+    (root / "hyte.yml").write_text(
+        f'county: "{county}"\nsnapshot: "{snapshot}"\n', encoding="utf-8"
+    )
 
 
 def write_snapshot(root: Path, name: str, table: pd.DataFrame, *, synthetic: bool = True) -> Path:
     """A snapshot folder data/snapshots/<name> holding ``table`` (a manifest like the demo's)."""
     from hyte.data.snapshot import SnapshotBuilder
 
-    builder = SnapshotBuilder(root / "data" / "snapshots" / name, source="test-shape", synthetic=synthetic,
-                              resume=False)
+    builder = SnapshotBuilder(
+        root / "data" / "snapshots" / name, source="test-shape", synthetic=synthetic, resume=False
+    )
     manifest = json.loads((DEMO / "manifest.json").read_text(encoding="utf-8"))
-    builder.indicators.update({k: v for k, v in manifest.get("indicators", {}).items()
-                               if int(k) in set(table["indicator"])})
+    builder.indicators.update(
+        {
+            k: v
+            for k, v in manifest.get("indicators", {}).items()
+            if int(k) in set(table["indicator"])
+        }
+    )
     builder.set_table(table.reset_index(drop=True))
     builder.finish(name)
     return root / "data" / "snapshots" / name
@@ -158,8 +178,10 @@ def make_project(tmp: Path, shape: str) -> Path:
 
         if shape == "kainuu":
             county = "20"
-            files = [FIXTURES / "sotkanet_683_kainuu_2015_2023.csv",
-                     FIXTURES / "sotkanet_683_hyvinvointialueet_2005_2023.csv"]
+            files = [
+                FIXTURES / "sotkanet_683_kainuu_2015_2023.csv",
+                FIXTURES / "sotkanet_683_hyvinvointialueet_2005_2023.csv",
+            ]
         elif shape == "old_county_ids":
             county = "20"
             files = [FIXTURES / "sotkanet_683_kainuu_2015_2023.csv", _old_ids_file(root)]

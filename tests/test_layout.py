@@ -62,8 +62,12 @@ def test_every_module_has_a_layer(graph):
 
 
 def test_imports_follow_the_flow(graph):
-    backwards = [f"{m} -> {d}" for m, deps in graph.items() for d in deps
-                 if d != "hyte" and _layer(d) > _layer(m)]
+    backwards = [
+        f"{m} -> {d}"
+        for m, deps in graph.items()
+        for d in deps
+        if d != "hyte" and _layer(d) > _layer(m)
+    ]
     assert not backwards, "imports against the flow: " + ", ".join(sorted(backwards))
 
 
@@ -76,7 +80,9 @@ def _check_acyclic(graph: dict[str, set[str]]) -> None:
         stack.append(module)
         for dep in sorted(graph[module]):
             if state.get(dep) == 1:
-                raise AssertionError("import cycle: " + " -> ".join(stack[stack.index(dep):] + [dep]))
+                raise AssertionError(
+                    "import cycle: " + " -> ".join(stack[stack.index(dep) :] + [dep])
+                )
             if dep not in state:
                 visit(dep)
         stack.pop()

@@ -12,11 +12,11 @@ import pytest
 import yaml
 from markdown_it import MarkdownIt
 
-from hyte.plan import plan_report
 from hyte.data.catalog import load_catalog
 from hyte.data.tidy import TIDY_COLUMNS
 from hyte.errors import HyteError
 from hyte.markup import Document, Strong, escape_html, escape_markdown, markdown_table
+from hyte.plan import plan_report
 from hyte.plan.plan import (
     Direction,
     Status,

@@ -11,16 +11,18 @@ from pathlib import Path
 
 import pytest
 
-from hyte.config import load_config
 from hyte.book.render import render
+from hyte.config import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 
 pytestmark = [
     pytest.mark.quarto,
     pytest.mark.slow,
-    pytest.mark.skipif(shutil.which("quarto") is None,
-                       reason="quarto is not on PATH (pip install -e \".[quarto]\" to run the render test)"),
+    pytest.mark.skipif(
+        shutil.which("quarto") is None,
+        reason='quarto is not on PATH (pip install -e ".[quarto]" to run the render test)',
+    ),
 ]
 
 

@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from hyte.stats import stats
 from hyte.data.catalog import Catalog, Indicator
 from hyte.data.tidy import tidy_from_rows, validate_tidy
 from hyte.errors import HyteError
+from hyte.stats import stats
 from hyte.stats.summary import SUMMARY_COLUMNS, indicator_summary, label, strengths_and_concerns
 
 EXPECTED_COLUMNS = [

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from hyte.data.catalog import Catalog, load_catalog
 from hyte.config import Config, load_config
+from hyte.data.catalog import Catalog, load_catalog
 from hyte.data.regions import COUNTRY_SOTKANET_ID, County, Municipality, Regions, load_regions
 from hyte.data.snapshot import Snapshot, open_snapshot
 
@@ -29,7 +29,9 @@ class Context:
         them (where both have a value for the same key, the snapshot's is kept)."""
         from hyte.data.local import combine, tidy_local
 
-        return combine(self.snapshot.table(), tidy_local(self.local_values, self.catalog, self.regions))
+        return combine(
+            self.snapshot.table(), tidy_local(self.local_values, self.catalog, self.regions)
+        )
 
     @cached_property
     def local_values(self) -> pd.DataFrame:

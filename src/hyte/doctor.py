@@ -15,11 +15,28 @@ from hyte import __version__
 from hyte.config import Config
 from hyte.errors import HyteError
 
-PACKAGES = ["pandas", "numpy", "scipy", "pyarrow", "matplotlib", "seaborn", "papermill", "nbclient",
-            "ipykernel", "pydantic", "pyyaml", "requests", "tenacity", "typer", "rich"]
-QUARTO_HELP = ("Quarto not found. Install it (1.9 or newer) from https://quarto.org/docs/get-started/ , "
-               "or `pip install -e \".[quarto]\"` (downloads Quarto while installing), "
-               "or `conda env create -f environment.yml`.")
+PACKAGES = [
+    "pandas",
+    "numpy",
+    "scipy",
+    "pyarrow",
+    "matplotlib",
+    "seaborn",
+    "papermill",
+    "nbclient",
+    "ipykernel",
+    "pydantic",
+    "pyyaml",
+    "requests",
+    "tenacity",
+    "typer",
+    "rich",
+]
+QUARTO_HELP = (
+    "Quarto not found. Install it (1.9 or newer) from https://quarto.org/docs/get-started/ , "
+    'or `pip install -e ".[quarto]"` (downloads Quarto while installing), '
+    "or `conda env create -f environment.yml`."
+)
 
 
 def quarto_version() -> str | None:
@@ -64,8 +81,10 @@ def run_doctor(config: Config, console: Console | None = None) -> int:
 
         snapshot = open_snapshot(config.snapshot_path)
         kind = "[bold yellow]DEMO DATA (synthetic)[/]" if snapshot.synthetic else snapshot.source
-        table.add_row("snapshot", f"{snapshot.id}: {snapshot.path} – {kind}, "
-                                  f"{snapshot.manifest.get('rows', '?')} rows")
+        table.add_row(
+            "snapshot",
+            f"{snapshot.id}: {snapshot.path} – {kind}, {snapshot.manifest.get('rows', '?')} rows",
+        )
         damaged = snapshot.verify()
         if damaged:
             problems += 1
@@ -86,9 +105,16 @@ def run_doctor(config: Config, console: Console | None = None) -> int:
     if problems:
         console.print(f"[red]{problems} problem(s) found.[/]")
     else:
-        console.print("[green]Ready[/]" + ("" if quarto else " (everything up to the Quarto render).")
-                      + (f" [yellow]The snapshot limits what the reports can say ({limits} warning(s) "
-                         "above).[/]" if limits else ""))
+        console.print(
+            "[green]Ready[/]"
+            + ("" if quarto else " (everything up to the Quarto render).")
+            + (
+                f" [yellow]The snapshot limits what the reports can say ({limits} warning(s) "
+                "above).[/]"
+                if limits
+                else ""
+            )
+        )
     return 1 if problems else 0
 
 
@@ -101,8 +127,12 @@ def _fitness(config: Config, console: Console) -> int:
         from hyte.data.snapshot import open_snapshot
 
         regions = load_regions(config.root / "data" / "reference")
-        fitness = assess_snapshot(open_snapshot(config.snapshot_path), load_catalog(config.catalog_path),
-                                  regions.county(config.county), regions)
+        fitness = assess_snapshot(
+            open_snapshot(config.snapshot_path),
+            load_catalog(config.catalog_path),
+            regions.county(config.county),
+            regions,
+        )
     except HyteError:
         return 0  # already reported in the table
     for line in fitness.lines():

@@ -126,7 +126,9 @@ def escape_html(text: object) -> str:
         return ""
     if isinstance(text, Raw):
         return str(text)
-    return "".join(_HTML_MARKDOWN_SPECIAL.get(ch) or html.escape(ch, quote=True) for ch in str(text))
+    return "".join(
+        _HTML_MARKDOWN_SPECIAL.get(ch) or html.escape(ch, quote=True) for ch in str(text)
+    )
 
 
 def _cell(value: object) -> str:

@@ -17,11 +17,18 @@ from pathlib import Path
 from hyte.markup import md_text
 
 STALE_CELL_ID = "hyte-stale-card"
-_LABELS_FI = {"template": "kortin pohja", "config": "asetukset (hyte.yml)",
-              "snapshot_manifest": "aineisto", "catalog": "indikaattoriluettelo",
-              "plan": "hyvinvointisuunnitelma", "hyte_kerroin": "HYTE-kertoimen asetukset",
-              "municipalities": "kuntaluettelo", "counties": "hyvinvointialueluettelo",
-              "hyte_version": "ohjelmaversio", "hyte_source": "ohjelmakoodi"}
+_LABELS_FI = {
+    "template": "kortin pohja",
+    "config": "asetukset (hyte.yml)",
+    "snapshot_manifest": "aineisto",
+    "catalog": "indikaattoriluettelo",
+    "plan": "hyvinvointisuunnitelma",
+    "hyte_kerroin": "HYTE-kertoimen asetukset",
+    "municipalities": "kuntaluettelo",
+    "counties": "hyvinvointialueluettelo",
+    "hyte_version": "ohjelmaversio",
+    "hyte_source": "ohjelmakoodi",
+}
 
 
 @dataclass
@@ -40,8 +47,11 @@ class CardCheck:
 
 def _changed(made_with: dict, now: dict) -> list[str]:
     """The names of the inputs that differ between two fingerprints."""
-    names = [k for k in sorted(set(made_with.get("files", {})) | set(now.get("files", {})))
-             if (made_with.get("files") or {}).get(k) != (now.get("files") or {}).get(k)]
+    names = [
+        k
+        for k in sorted(set(made_with.get("files", {})) | set(now.get("files", {})))
+        if (made_with.get("files") or {}).get(k) != (now.get("files") or {}).get(k)
+    ]
     names += [k for k in ("hyte_version", "hyte_source") if made_with.get(k) != now.get(k)]
     return names
 
@@ -60,14 +70,24 @@ def check_cards(config) -> list[CardCheck]:
     except (OSError, ValueError):
         manifest = {}
     entries = manifest.get("cards", {}) if isinstance(manifest, dict) else {}
-    template = root / str(manifest.get("template") or TEMPLATE) if isinstance(manifest, dict) \
+    template = (
+        root / str(manifest.get("template") or TEMPLATE)
+        if isinstance(manifest, dict)
         else root / TEMPLATE
+    )
     fingerprint = input_fingerprint(config, template, config.snapshot_path)
     recorded = manifest.get("inputs") or {}
     checks = []
     for notebook in listed:
-        entry = next((e for e in entries.values() if isinstance(e, dict) and notebook in (
-            e.get("notebook"), (e.get("previous_good") or {}).get("notebook"))), None)
+        entry = next(
+            (
+                e
+                for e in entries.values()
+                if isinstance(e, dict)
+                and notebook in (e.get("notebook"), (e.get("previous_good") or {}).get("notebook"))
+            ),
+            None,
+        )
         check = CardCheck(notebook, entry.get("code") if entry else None)
         checks.append(check)
         if entry is None:
@@ -77,10 +97,14 @@ def check_cards(config) -> list[CardCheck]:
         made = entry
         if entry.get("status") != "ok":
             made = entry.get("previous_good") or {}
-            check.reason = (f"its last run failed ({entry.get('error')}); this is the card made "
-                            f"{made.get('finished', '?')} from snapshot {made.get('snapshot_id', '?')}")
-            check.reason_fi = (f"kortin viimeisin ajo epäonnistui; sivulla on {str(made.get('finished', '?'))[:10]} "
-                               f"tehty kortti aineistosta {made.get('snapshot_id', '?')}")
+            check.reason = (
+                f"its last run failed ({entry.get('error')}); this is the card made "
+                f"{made.get('finished', '?')} from snapshot {made.get('snapshot_id', '?')}"
+            )
+            check.reason_fi = (
+                f"kortin viimeisin ajo epäonnistui; sivulla on {str(made.get('finished', '?'))[:10]} "
+                f"tehty kortti aineistosta {made.get('snapshot_id', '?')}"
+            )
             continue
         params = dict(entry.get("parameters") or {})
         for name in ("snapshot", "county"):
@@ -96,18 +120,24 @@ def check_cards(config) -> list[CardCheck]:
             changed = ["parameters", *changed]
         what = ", ".join(changed) or "its inputs"
         what_fi = ", ".join(_LABELS_FI.get(c, c) for c in changed) or "lähtötiedot"
-        check.reason = f"made {entry.get('finished', '?')} from other inputs than the current ones ({what})"
-        check.reason_fi = (f"kortti on tehty {str(entry.get('finished', '?'))[:10]} aineistosta "
-                           f"{entry.get('snapshot_id', '?')}, ja sen jälkeen ovat muuttuneet: {what_fi}")
+        check.reason = (
+            f"made {entry.get('finished', '?')} from other inputs than the current ones ({what})"
+        )
+        check.reason_fi = (
+            f"kortti on tehty {str(entry.get('finished', '?'))[:10]} aineistosta "
+            f"{entry.get('snapshot_id', '?')}, ja sen jälkeen ovat muuttuneet: {what_fi}"
+        )
     return checks
 
 
 def _warning_cell(reason_fi: str) -> dict:
     import nbformat
 
-    text = ("::: {.callout-warning}\n## Kortti ei ole ajan tasalla\n\n"
-            f"{md_text(reason_fi[:1].upper() + reason_fi[1:])}. Luvut eivät välttämättä vastaa "
-            "kirjan muita lukuja. Kortti päivittyy komennolla `hyte cards`.\n:::")
+    text = (
+        "::: {.callout-warning}\n## Kortti ei ole ajan tasalla\n\n"
+        f"{md_text(reason_fi[:1].upper() + reason_fi[1:])}. Luvut eivät välttämättä vastaa "
+        "kirjan muita lukuja. Kortti päivittyy komennolla `hyte cards`.\n:::"
+    )
     cell = nbformat.v4.new_markdown_cell(text)
     cell["id"] = STALE_CELL_ID
     cell["metadata"] = {"hyte": {"stale": True}}

@@ -63,16 +63,15 @@ def tm35fin(lon: Any, lat: Any) -> tuple[np.ndarray, np.ndarray]:
     metres (transverse Mercator, central meridian 27° E, scale 0.9996, false easting 500 000 m;
     Krüger series to the third order, millimetre accuracy in Finland)."""
     n = _F / (2 - _F)
-    big_a = _A / (1 + n) * (1 + n ** 2 / 4 + n ** 4 / 64)
-    alpha = (n / 2 - 2 * n ** 2 / 3 + 5 * n ** 3 / 16, 13 * n ** 2 / 48 - 3 * n ** 3 / 5,
-             61 * n ** 3 / 240)
+    big_a = _A / (1 + n) * (1 + n**2 / 4 + n**4 / 64)
+    alpha = (n / 2 - 2 * n**2 / 3 + 5 * n**3 / 16, 13 * n**2 / 48 - 3 * n**3 / 5, 61 * n**3 / 240)
     lon, lat = np.broadcast_arrays(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
     phi = np.radians(lat)
     lam = np.radians(lon) - _LON0
     e = 2 * math.sqrt(n) / (1 + n)
     t = np.sinh(np.arctanh(np.sin(phi)) - e * np.arctanh(e * np.sin(phi)))
     xi = np.arctan2(t, np.cos(lam))
-    eta = np.arctanh(np.sin(lam) / np.sqrt(1 + t ** 2))
+    eta = np.arctanh(np.sin(lam) / np.sqrt(1 + t**2))
     easting = eta.copy()
     northing = xi.copy()
     for j, a_j in enumerate(alpha, start=1):
@@ -91,7 +90,9 @@ def _polygons(geometry: dict) -> list[list[list[list[float]]]]:
         return [geometry["coordinates"]]
     if geometry["type"] == "MultiPolygon":
         return list(geometry["coordinates"])
-    raise HyteError(f"unsupported geometry type {geometry['type']!r} (expected Polygon or MultiPolygon)")
+    raise HyteError(
+        f"unsupported geometry type {geometry['type']!r} (expected Polygon or MultiPolygon)"
+    )
 
 
 def _project_ring(ring: Sequence[Sequence[float]]) -> Ring:
@@ -137,14 +138,17 @@ def dissolve(rings: Iterable[Ring]) -> list[Ring]:
                 break
             nexts = [c for c in following[b] if (b, c) not in used]
             if not nexts:
-                raise HyteError("dissolve: the borders do not close into a ring (vertices not shared)")
+                raise HyteError(
+                    "dissolve: the borders do not close into a ring (vertices not shared)"
+                )
             a, b = b, nexts[0]
         out.append(ring)
     return out
 
 
-def derive_borders(source: Path, target: Path, *, municipalities_csv: Path,
-                   merges: dict[str, str] = MERGES_2026) -> dict[str, Any]:
+def derive_borders(
+    source: Path, target: Path, *, municipalities_csv: Path, merges: dict[str, str] = MERGES_2026
+) -> dict[str, Any]:
     """Write the 2026 municipal borders (``target``, compact JSON) from the Maanmittauslaitos GeoJSON
     ``source``: projected to EPSG:3067, rounded to :data:`GRID_M` m, merged municipalities dissolved
     into the receiving one; checked against ``municipalities_csv`` (the same codes). Returns the data."""
@@ -160,7 +164,9 @@ def derive_borders(source: Path, target: Path, *, municipalities_csv: Path,
         code = str(props.get("NATCODE", "")).zfill(3)
         if not code.strip("0") and code != "000":
             raise HyteError(f"{source}: a feature without NATCODE")
-        shapes[code] = [[_project_ring(r) for r in polygon] for polygon in _polygons(feature["geometry"])]
+        shapes[code] = [
+            [_project_ring(r) for r in polygon] for polygon in _polygons(feature["geometry"])
+        ]
         names[code] = str(props.get("NAMEFIN", code))
     for old, new in merges.items():
         if old not in shapes or new not in shapes:
@@ -175,29 +181,38 @@ def derive_borders(source: Path, target: Path, *, municipalities_csv: Path,
     expected = pd.read_csv(municipalities_csv, dtype=str)
     wanted = set(expected["code"])
     if set(shapes) != wanted:
-        raise HyteError(f"{source}: the borders have {len(shapes)} municipalities but "
-                        f"{Path(municipalities_csv).name} has {len(wanted)}; differing codes: "
-                        f"{sorted(set(shapes) ^ wanted)[:10]}. Update MERGES_2026 in hyte.book.maps.")
+        raise HyteError(
+            f"{source}: the borders have {len(shapes)} municipalities but "
+            f"{Path(municipalities_csv).name} has {len(wanted)}; differing codes: "
+            f"{sorted(set(shapes) ^ wanted)[:10]}. Update MERGES_2026 in hyte.book.maps."
+        )
     out = {
         "description": "Municipal borders of Finland, 2026 division, ETRS-TM35FIN (EPSG:3067) metres, "
-                       f"rounded to {GRID_M} m. Each municipality: polygons, each a list of rings "
-                       "(outer first), each ring a flat list x0, y0, x1, y1, ...",
+        f"rounded to {GRID_M} m. Each municipality: polygons, each a list of rings "
+        "(outer first), each ring a flat list x0, y0, x1, y1, ...",
         "attribution": ATTRIBUTION,
         "source": f"{SOURCE_NAME} (Maanmittauslaitos, division of 2023); merged: "
-                  + ", ".join(f"{old} -> {new}" for old, new in merges.items()),
+        + ", ".join(f"{old} -> {new}" for old, new in merges.items()),
         "crs": "EPSG:3067",
         "municipalities": {
-            code: {"name": names[code],
-                   "polygons": [[[v for point in ring for v in point] for ring in polygon]
-                                for polygon in shapes[code]]}
+            code: {
+                "name": names[code],
+                "polygons": [
+                    [[v for point in ring for v in point] for ring in polygon]
+                    for polygon in shapes[code]
+                ],
+            }
             for code in sorted(shapes)
         },
     }
-    write_text_atomic(Path(target), json.dumps(out, ensure_ascii=False, separators=(",", ":")) + "\n")
+    write_text_atomic(
+        Path(target), json.dumps(out, ensure_ascii=False, separators=(",", ":")) + "\n"
+    )
     return out
 
 
 # --- loading ------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Borders:
@@ -218,7 +233,6 @@ class Borders:
         return _interior_point(ring)
 
 
-
 def _area(ring: np.ndarray) -> float:
     x, y = ring[:, 0], ring[:, 1]
     return 0.5 * float(np.dot(x[:-1], y[1:]) - np.dot(x[1:], y[:-1]))
@@ -230,8 +244,10 @@ def _centroid(ring: np.ndarray) -> tuple[float, float]:
     area = cross.sum() / 2
     if area == 0:
         return float(x.mean()), float(y.mean())
-    return (float(((x[:-1] + x[1:]) * cross).sum() / (6 * area)),
-            float(((y[:-1] + y[1:]) * cross).sum() / (6 * area)))
+    return (
+        float(((x[:-1] + x[1:]) * cross).sum() / (6 * area)),
+        float(((y[:-1] + y[1:]) * cross).sum() / (6 * area)),
+    )
 
 
 def _interior_point(ring: np.ndarray, steps: int = 30) -> tuple[float, float]:
@@ -240,7 +256,7 @@ def _interior_point(ring: np.ndarray, steps: int = 30) -> tuple[float, float]:
     best, best_distance = _centroid(ring), -1.0
     a, b = ring[:-1], ring[1:]
     d = b - a
-    length2 = np.maximum((d ** 2).sum(axis=1), 1e-9)
+    length2 = np.maximum((d**2).sum(axis=1), 1e-9)
     for y in np.linspace(y0, y1, steps + 2)[1:-1]:
         for x in np.linspace(x0, x1, steps + 2)[1:-1]:
             if not _inside(ring, x, y):
@@ -268,20 +284,28 @@ def load_borders(path: Path) -> Borders:
     """Read the borders file; a missing or broken file is one clear error."""
     path = Path(path)
     if not path.is_file():
-        raise HyteError(f"{path} is missing: run `python scripts/derive_municipal_borders.py` to make it "
-                        "from ../shared/reference (Maanmittauslaitos, CC BY 4.0).")
+        raise HyteError(
+            f"{path} is missing: run `python scripts/derive_municipal_borders.py` to make it "
+            "from ../shared/reference (Maanmittauslaitos, CC BY 4.0)."
+        )
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         polygons = {
-            code: [[np.asarray(ring, dtype=float).reshape(-1, 2) for ring in polygon]
-                   for polygon in entry["polygons"]]
+            code: [
+                [np.asarray(ring, dtype=float).reshape(-1, 2) for ring in polygon]
+                for polygon in entry["polygons"]
+            ]
             for code, entry in data["municipalities"].items()
         }
         names = {code: entry["name"] for code, entry in data["municipalities"].items()}
     except (ValueError, KeyError, TypeError) as exc:
-        raise HyteError(f"{path}: not a hyte borders file ({exc}); regenerate it with "
-                        "`python scripts/derive_municipal_borders.py`.") from None
-    return Borders(polygons=polygons, names=names, attribution=str(data.get("attribution", ATTRIBUTION)))
+        raise HyteError(
+            f"{path}: not a hyte borders file ({exc}); regenerate it with "
+            "`python scripts/derive_municipal_borders.py`."
+        ) from None
+    return Borders(
+        polygons=polygons, names=names, attribution=str(data.get("attribution", ATTRIBUTION))
+    )
 
 
 # --- drawing ------------------------------------------------------------------------------------------
@@ -297,8 +321,16 @@ HATCHES = {
 }
 
 
-def _draw(ax, borders: Borders, codes: Sequence[str], *, faces: dict[str, str],
-          hatches: dict[str, str] | None = None, edge: str = "#1B1B1B", linewidth: float = 0.6) -> None:
+def _draw(
+    ax,
+    borders: Borders,
+    codes: Sequence[str],
+    *,
+    faces: dict[str, str],
+    hatches: dict[str, str] | None = None,
+    edge: str = "#1B1B1B",
+    linewidth: float = 0.6,
+) -> None:
     from matplotlib.patches import Polygon as PolygonPatch
 
     hatches = hatches or {}
@@ -306,9 +338,17 @@ def _draw(ax, borders: Borders, codes: Sequence[str], *, faces: dict[str, str],
         for polygon in borders.polygons[code]:
             for index, ring in enumerate(polygon):
                 face = faces.get(code, "#FFFFFF") if index == 0 else "#FFFFFF"
-                ax.add_patch(PolygonPatch(ring, closed=True, facecolor=face, edgecolor=edge,
-                                          linewidth=linewidth, hatch=hatches.get(code) if index == 0
-                                          else None, joinstyle="round"))
+                ax.add_patch(
+                    PolygonPatch(
+                        ring,
+                        closed=True,
+                        facecolor=face,
+                        edgecolor=edge,
+                        linewidth=linewidth,
+                        hatch=hatches.get(code) if index == 0 else None,
+                        joinstyle="round",
+                    )
+                )
     ax.set_aspect("equal")
     ax.autoscale_view()
     ax.set_axis_off()
@@ -321,9 +361,17 @@ def _extent(borders: Borders, codes: Sequence[str]) -> tuple[float, float, float
     return float(xs.min()), float(xs.max()), float(ys.min()), float(ys.max())
 
 
-def indicator_map(borders: Borders, rows, *, title: str, unit: str, decimals: int,
-                  county_name: str, municipalities: Sequence[tuple[str, str]] | None = None,
-                  medium: str = "screen"):
+def indicator_map(
+    borders: Borders,
+    rows,
+    *,
+    title: str,
+    unit: str,
+    decimals: int,
+    county_name: str,
+    municipalities: Sequence[tuple[str, str]] | None = None,
+    medium: str = "screen",
+):
     """A map of one indicator for the county's municipalities. ``rows``: one row per municipality
     with ``code``, ``name``, ``value`` (NaN when missing or hidden) and ``vs_county``;
     ``municipalities``: (code, name) of every municipality of the county, so that those without a
@@ -336,25 +384,36 @@ def indicator_map(borders: Borders, rows, *, title: str, unit: str, decimals: in
     if municipalities:
         absent = [(c, n) for c, n in municipalities if c not in set(rows["code"])]
         if absent:
-            rows = pd.concat([rows, pd.DataFrame({"code": [c for c, _ in absent],
-                                                  "name": [n for _, n in absent],
-                                                  "value": [float("nan")] * len(absent),
-                                                  "vs_county": ["not_compared"] * len(absent)})],
-                             ignore_index=True)
+            rows = pd.concat(
+                [
+                    rows,
+                    pd.DataFrame(
+                        {
+                            "code": [c for c, _ in absent],
+                            "name": [n for _, n in absent],
+                            "value": [float("nan")] * len(absent),
+                            "vs_county": ["not_compared"] * len(absent),
+                        }
+                    ),
+                ],
+                ignore_index=True,
+            )
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
 
     from hyte import fmt
-    from hyte.figures import style
     from hyte.book.report import SIGNIFICANCE_STYLE
+    from hyte.figures import style
     from hyte.stats.summary import label
 
     style.apply_style()
     codes = [str(c) for c in rows["code"]]
     missing = [c for c in codes if c not in borders.polygons]
     if missing:
-        raise HyteError(f"municipal borders lack {', '.join(missing)}: regenerate "
-                        f"data/reference/{BORDERS_FILE} for the current division.")
+        raise HyteError(
+            f"municipal borders lack {', '.join(missing)}: regenerate "
+            f"data/reference/{BORDERS_FILE} for the current division."
+        )
     faces, hatches = {}, {}
     for _, r in rows.iterrows():
         code = str(r["vs_county"]) if r["vs_county"] in SIGNIFICANCE_STYLE else "not_compared"
@@ -376,41 +435,80 @@ def indicator_map(borders: Borders, rows, *, title: str, unit: str, decimals: in
     for _, r in rows.iterrows():
         x, y = borders.label_point(str(r["code"]))
         value = fmt.number(r["value"], decimals) if not fmt.is_missing(r["value"]) else fmt.MISSING
-        ax.text(x, y, f"{r['name']}\n{value}", ha="center", va="center", fontsize=7,
-                color="#1B1B1B", path_effects=halo, linespacing=1.0)
-    present = [c for c in ("better", "similar", "worse", "higher", "lower", "not_compared")
-               if c in set(rows["vs_county"].astype(str))]
-    handles = [Patch(facecolor=SIGNIFICANCE_STYLE[c][0], edgecolor="#1B1B1B", hatch=HATCHES[c],
-                     label=f"{SIGNIFICANCE_STYLE[c][2]} {label(c)}".strip()) for c in present]
-    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(map_width, 0.98), frameon=False,
-               fontsize=7.5, title="Ero hyvinvointi-\nalueeseen", title_fontsize=7.5,
-               handleheight=1.6, handlelength=2.2)
-    fig.text(0.0, 0.02, f"Arvot: {unit}. Kartta: {borders.attribution}.", fontsize=7, color="#5B6770")
+        ax.text(
+            x,
+            y,
+            f"{r['name']}\n{value}",
+            ha="center",
+            va="center",
+            fontsize=7,
+            color="#1B1B1B",
+            path_effects=halo,
+            linespacing=1.0,
+        )
+    present = [
+        c
+        for c in ("better", "similar", "worse", "higher", "lower", "not_compared")
+        if c in set(rows["vs_county"].astype(str))
+    ]
+    handles = [
+        Patch(
+            facecolor=SIGNIFICANCE_STYLE[c][0],
+            edgecolor="#1B1B1B",
+            hatch=HATCHES[c],
+            label=f"{SIGNIFICANCE_STYLE[c][2]} {label(c)}".strip(),
+        )
+        for c in present
+    ]
+    fig.legend(
+        handles=handles,
+        loc="upper left",
+        bbox_to_anchor=(map_width, 0.98),
+        frameon=False,
+        fontsize=7.5,
+        title="Ero hyvinvointi-\nalueeseen",
+        title_fontsize=7.5,
+        handleheight=1.6,
+        handlelength=2.2,
+    )
+    fig.text(
+        0.0, 0.02, f"Arvot: {unit}. Kartta: {borders.attribution}.", fontsize=7, color="#5B6770"
+    )
     counts = {c: int((rows["vs_county"] == c).sum()) for c in present}
     summary = ", ".join(f"{label(c)} {n}" for c, n in counts.items())
     from hyte.book.report import genitive
 
-    alt = (f"Kartta: {title} {genitive(county_name)} kunnissa; väri ja rasteri kertovat eron "
-           f"hyvinvointialueeseen ({summary}); arvot kuntien kohdalla.")
+    alt = (
+        f"Kartta: {title} {genitive(county_name)} kunnissa; väri ja rasteri kertovat eron "
+        f"hyvinvointialueeseen ({summary}); arvot kuntien kohdalla."
+    )
     from hyte.figures.a11y import short_alt
 
     return fig, short_alt(alt)
 
 
-def locator_map(borders: Borders, county_codes: Sequence[str], code: str, *, county_name: str,
-                medium: str = "screen"):
+def locator_map(
+    borders: Borders,
+    county_codes: Sequence[str],
+    code: str,
+    *,
+    county_name: str,
+    medium: str = "screen",
+):
     """The municipality (dark, hatched) among the county's other municipalities (light). Returns
     ``(figure, alt)``."""
     import matplotlib.pyplot as plt
 
-    from hyte.figures import style
     from hyte.book.report import genitive
+    from hyte.figures import style
 
     style.apply_style()
     codes = [str(c) for c in county_codes]
     if code not in borders.polygons or any(c not in borders.polygons for c in codes):
-        raise HyteError(f"municipal borders lack municipality {code} or its county: regenerate "
-                        f"data/reference/{BORDERS_FILE}.")
+        raise HyteError(
+            f"municipal borders lack municipality {code} or its county: regenerate "
+            f"data/reference/{BORDERS_FILE}."
+        )
     faces = {c: "#E5E5E5" for c in codes}
     faces[code] = "#00507A"
     fig = plt.figure(figsize=(6.0 / 2.54, 7.0 / 2.54))
@@ -424,6 +522,7 @@ def locator_map(borders: Borders, county_codes: Sequence[str], code: str, *, cou
 
 
 # --- the book: chapter maps and the card's locator map ------------------------------------------------
+
 
 def borders_path(root: Path) -> Path:
     return Path(root) / "data" / "reference" / BORDERS_FILE
@@ -443,26 +542,46 @@ def chapter_maps_markdown(chapter, indicators) -> str:
     for indicator in indicators:
         rows = long[long["indicator"] == indicator.id] if not long.empty else long
         years = sorted({int(y) for y in rows["year"].dropna()}) if len(rows) else []
-        year = f", {years[-1]}" if len(years) == 1 else (f", {years[0]}\u2013{years[-1]}" if years else "")
-        figure, alt = indicator_map(borders, rows if len(rows) else
-                                    _empty_rows(), title=indicator.short_fi, unit=indicator.unit_fi,
-                                    decimals=indicator.decimals, county_name=chapter.county_name,
-                                    municipalities=municipalities)
+        year = (
+            f", {years[-1]}"
+            if len(years) == 1
+            else (f", {years[0]}\u2013{years[-1]}" if years else "")
+        )
+        figure, alt = indicator_map(
+            borders,
+            rows if len(rows) else _empty_rows(),
+            title=indicator.short_fi,
+            unit=indicator.unit_fi,
+            decimals=indicator.decimals,
+            county_name=chapter.county_name,
+            municipalities=municipalities,
+        )
         name = f"kartta-{indicator.id}-{_slug(indicator.short_fi)[:40]}"
         path = save_figure(figure, root, name)
-        caption = (f"{indicator.short_fi} ({indicator.unit_fi}){year}: kunnat verrattuna "
-                   f"hyvinvointialueeseen (95\u00a0%:n luottamusväli); väri ja rasteri kertovat eron, "
-                   "luku on kunnan arvo.")
-        parts.append(figure_file_markdown(path, figure_id=f"fig-kartta-{indicator.id}", caption=caption,
-                                          alt=alt))
+        caption = (
+            f"{indicator.short_fi} ({indicator.unit_fi}){year}: kunnat verrattuna "
+            f"hyvinvointialueeseen (95\u00a0%:n luottamusväli); väri ja rasteri kertovat eron, "
+            "luku on kunnan arvo."
+        )
+        parts.append(
+            figure_file_markdown(
+                path, figure_id=f"fig-kartta-{indicator.id}", caption=caption, alt=alt
+            )
+        )
     return "\n".join(parts)
 
 
 def _empty_rows():
     import pandas as pd
 
-    return pd.DataFrame({"code": pd.Series(dtype=str), "name": pd.Series(dtype=str),
-                         "value": pd.Series(dtype=float), "vs_county": pd.Series(dtype=str)})
+    return pd.DataFrame(
+        {
+            "code": pd.Series(dtype=str),
+            "name": pd.Series(dtype=str),
+            "value": pd.Series(dtype=float),
+            "vs_county": pd.Series(dtype=str),
+        }
+    )
 
 
 def card_locator(kortti):
@@ -474,8 +593,10 @@ def card_locator(kortti):
     borders = load_borders(borders_path(root))
     codes = [m.code for m in kortti.ctx.regions.county_municipalities(kortti.county.code)]
     figure, alt = locator_map(borders, codes, kortti.code, county_name=kortti.county.name_fi)
-    caption = (f"Sijaintikartta: {kortti.name} "
-               f"{kortti.county.name_fi.replace('hyvinvointialue', 'hyvinvointialueella')}. "
-               "Kuntarajat © Maanmittauslaitos, CC BY 4.0.")
+    caption = (
+        f"Sijaintikartta: {kortti.name} "
+        f"{kortti.county.name_fi.replace('hyvinvointialue', 'hyvinvointialueella')}. "
+        "Kuntarajat © Maanmittauslaitos, CC BY 4.0."
+    )
     text = kortti._figure(figure, alt, "kartta", caption).replace('width="100%"', 'width="22%"')
     return Markdown(text)

@@ -28,7 +28,10 @@ RENDER_ALL_ENV = "QUARTO_PROJECT_RENDER_ALL"
 def should_run_cards(environ: dict[str, str] | None = None) -> bool:
     """Run the card batch only on a full-project render and when hyte did not ask to skip it."""
     environ = os.environ if environ is None else environ
-    return bool(environ.get(RENDER_ALL_ENV)) and environ.get(SKIP_CARDS_ENV, "") not in ("1", "true")
+    return bool(environ.get(RENDER_ALL_ENV)) and environ.get(SKIP_CARDS_ENV, "") not in (
+        "1",
+        "true",
+    )
 
 
 def run(environ: dict[str, str] | None = None, *, config=None, echo=print) -> int:
@@ -56,8 +59,10 @@ def run(environ: dict[str, str] | None = None, *, config=None, echo=print) -> in
         for stale in check_and_mark_cards(config):
             echo(f"hyte: card not current, marked on its page: {stale.line()}")
         book.write_generated(config, profile)
-        echo(f"hyte: book files written for profile '{profile}' "
-             f"({len(book.read_card_list(config.root))} municipal cards).")
+        echo(
+            f"hyte: book files written for profile '{profile}' "
+            f"({len(book.read_card_list(config.root))} municipal cards)."
+        )
     except HyteError as exc:
         print(f"hyte pre-render error: {exc}", file=sys.stderr)
         return 1

@@ -17,9 +17,9 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from hyte.book import files as book
 from hyte.errors import HyteError
@@ -30,7 +30,7 @@ QUARTO_INSTALL_HELP = (
     "Quarto (1.9 or newer) is needed for the render and was not found on PATH. Install it in one of "
     "these ways, then run `hyte render`:\n"
     "  1. the installer for your system from https://quarto.org/docs/get-started/\n"
-    "  2. pip (downloads Quarto while installing):  pip install -e \".[quarto]\"\n"
+    '  2. pip (downloads Quarto while installing):  pip install -e ".[quarto]"\n'
     "  3. conda (Python, Quarto and hyte together): conda env create -f environment.yml && "
     "conda activate hyte"
 )
@@ -52,7 +52,9 @@ class RenderResult:
     log_path: Path | None = None
     message: str = ""
     cards: int = 0
-    stale_cards: list = field(default_factory=list)  # hyte.book.freshness.CardCheck of cards not current
+    stale_cards: list = field(
+        default_factory=list
+    )  # hyte.book.freshness.CardCheck of cards not current
 
 
 class RenderInterrupted(KeyboardInterrupt):
@@ -104,9 +106,11 @@ def prepare(config, profile: str | None = None) -> str:
     book.write_generated(config, profile)
     missing = book.missing_files(config.root, profile)
     if missing:
-        raise HyteError(f"The book (profile '{profile}') names files that do not exist: "
-                        f"{', '.join(missing)}. Restore them (git checkout) or fix _quarto.yml / "
-                        f"{book.profile_config_path(config.root, profile).name}.")
+        raise HyteError(
+            f"The book (profile '{profile}') names files that do not exist: "
+            f"{', '.join(missing)}. Restore them (git checkout) or fix _quarto.yml / "
+            f"{book.profile_config_path(config.root, profile).name}."
+        )
     return profile
 
 
@@ -137,12 +141,21 @@ def _quarto_version(quarto: str) -> str | None:
     return done.stdout.strip() or None
 
 
-def _run_streaming(command: list[str], cwd: Path, env: dict[str, str], echo: Callable[[str], None]
-                   ) -> tuple[int, list[str]]:
+def _run_streaming(
+    command: list[str], cwd: Path, env: dict[str, str], echo: Callable[[str], None]
+) -> tuple[int, list[str]]:
     """Run ``command``, echo each output line as it comes, return the exit code and the lines."""
     lines: list[str] = []
-    with subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True, encoding="utf-8", errors="replace") as process:
+    with subprocess.Popen(
+        command,
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+    ) as process:
         assert process.stdout is not None
         for line in process.stdout:
             line = line.rstrip("\n")
@@ -166,16 +179,26 @@ def expected_outputs(root: Path, profile: str, formats: tuple[str, ...]) -> list
     return outputs
 
 
-def render(config, profile: str | None = None, to: str | None = None, *,
-           echo: Callable[[str], None] | None = None, runner=None) -> RenderResult:
+def render(
+    config,
+    profile: str | None = None,
+    to: str | None = None,
+    *,
+    echo: Callable[[str], None] | None = None,
+    runner=None,
+) -> RenderResult:
     """Prepare the book and run ``quarto render`` (see the module doc). ``runner(command, cwd, env,
     echo) -> (exit code, lines)`` replaces the subprocess in tests."""
     echo = echo or (lambda line: print(line, file=sys.stderr))
     formats = formats_for(to)
     profile = prepare(config, profile)
     root = Path(config.root)
-    result = RenderResult(profile=profile, formats=formats, output_dir=output_dir(root, profile),
-                          cards=len(book.read_card_list(root)))
+    result = RenderResult(
+        profile=profile,
+        formats=formats,
+        output_dir=output_dir(root, profile),
+        cards=len(book.read_card_list(root)),
+    )
     from hyte.book.freshness import check_and_mark_cards
 
     result.stale_cards = check_and_mark_cards(config)
@@ -186,20 +209,26 @@ def render(config, profile: str | None = None, to: str | None = None, *,
     version_text = _quarto_version(quarto)
     version = parse_version(version_text or "")
     if version is not None and version[:2] < MIN_QUARTO:
-        raise HyteError(f"Quarto {version_text} is too old for the typst book: install 1.9 or newer "
-                        "(https://quarto.org/docs/get-started/, or pip install -e \".[quarto]\").")
+        raise HyteError(
+            f"Quarto {version_text} is too old for the typst book: install 1.9 or newer "
+            '(https://quarto.org/docs/get-started/, or pip install -e ".[quarto]").'
+        )
     result.quarto_version = version_text
     final = result.output_dir
     staging = final.with_name(final.name + STAGING_SUFFIX)
     shutil.rmtree(staging, ignore_errors=True)
-    command = quarto_command(quarto, profile, formats) + ["--output-dir", _for_quarto(staging, root)]
+    command = quarto_command(quarto, profile, formats) + [
+        "--output-dir",
+        _for_quarto(staging, root),
+    ]
     before = _source_entries(root, config)
     try:
         code, lines = (runner or _run_streaming)(command, root, quarto_environment(), echo)
     except KeyboardInterrupt:
         shutil.rmtree(staging, ignore_errors=True)
-        raise RenderInterrupted(f"the render was stopped; the previous site in {final} is "
-                                "unchanged.") from None
+        raise RenderInterrupted(
+            f"the render was stopped; the previous site in {final} is unchanged."
+        ) from None
     finally:
         _remove_leftovers(root, config, before)
     log = root / ".hyte-cache" / f"render-{profile}.log"
@@ -214,18 +243,24 @@ def render(config, profile: str | None = None, to: str | None = None, *,
         shutil.rmtree(staging, ignore_errors=True)
         errors = [line.strip() for line in lines if _ERROR_LINE.match(line)]
         last = errors[-1] if errors else (lines[-1].strip() if lines else "no output")
-        raise HyteError(f"quarto render failed (exit {code}): {last} – full output in {log}; the "
-                        f"previous site in {final.name} is unchanged.")
+        raise HyteError(
+            f"quarto render failed (exit {code}): {last} – full output in {log}; the "
+            f"previous site in {final.name} is unchanged."
+        )
     expected = expected_outputs(root, profile, formats)
     absent = [str(p) for p in expected if not (staging / p.relative_to(final)).is_file()]
     if absent or not staging.is_dir():
         shutil.rmtree(staging, ignore_errors=True)
-        raise HyteError(f"quarto render finished but did not write {', '.join(absent) or staging}; "
-                        f"see {log}. The previous site in {final.name} is unchanged.")
+        raise HyteError(
+            f"quarto render finished but did not write {', '.join(absent) or staging}; "
+            f"see {log}. The previous site in {final.name} is unchanged."
+        )
     _swap_in(staging, final)
     result.outputs = expected
     result.rendered = True
-    result.message = f"Rendered profile '{profile}' ({', '.join(formats)}) into {result.output_dir}."
+    result.message = (
+        f"Rendered profile '{profile}' ({', '.join(formats)}) into {result.output_dir}."
+    )
     return result
 
 
@@ -279,13 +314,21 @@ def _remove_leftovers(root: Path, config, before: set[Path]) -> None:
             entry.unlink(missing_ok=True)
 
 
-def build(config, profile: str | None = None, to: str | None = None, *, workers: int | None = None,
-          force: bool = False, progress: bool = False, echo: Callable[[str], None] | None = None,
-          runner=None):
+def build(
+    config,
+    profile: str | None = None,
+    to: str | None = None,
+    *,
+    workers: int | None = None,
+    force: bool = False,
+    progress: bool = False,
+    echo: Callable[[str], None] | None = None,
+    runner=None,
+):
     """Make the cards, then render; returns ``(BatchResult, RenderResult)``. The render runs also when
     some cards failed (their previous good output is used, or they are left out of the book)."""
-    from hyte.run.batch import run_cards
     from hyte.plan.consistency import check_plan_county
+    from hyte.run.batch import run_cards
 
     check_plan_county(config)  # one line before any card is made with another county's plan
     cards = run_cards(config, workers=workers, force=force, progress=progress)

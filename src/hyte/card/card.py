@@ -31,14 +31,12 @@ import numpy as np
 import pandas as pd
 
 from hyte import fmt
-from hyte.stats import outcomes
-from hyte.stats import stats
 from hyte.card.names import card_stem
 from hyte.data.catalog import Catalog, Indicator
-from hyte.errors import HyteError
-from hyte.markup import Raw, escape_markdown, markdown_table
-from hyte.markup import attribute_text
 from hyte.data.snapshot import SYNTHETIC_LABEL_FI
+from hyte.errors import HyteError
+from hyte.markup import Raw, attribute_text, escape_markdown, markdown_table
+from hyte.stats import outcomes, stats
 
 __all__ = [
     "FIGURE_MAX_PANELS",
@@ -72,7 +70,9 @@ SEX_MAX_AGE_YEARS = 4
 #: Most indicators named in one sentence before "ja N muuta".
 NAMES_IN_SENTENCE = 6
 POPULATION_INDICATOR = 127
-DEMO_BANNER_TITLE = SYNTHETIC_LABEL_FI[0].upper() + SYNTHETIC_LABEL_FI[1:]  # "Esimerkkiaineisto – ..."
+DEMO_BANNER_TITLE = (
+    SYNTHETIC_LABEL_FI[0].upper() + SYNTHETIC_LABEL_FI[1:]
+)  # "Esimerkkiaineisto – ..."
 _METADATA_KEY = "hyte"
 _FRONT_MATTER_MARK = "hyte-card-front-matter"
 
@@ -95,26 +95,36 @@ _TREND_SHORT = {
 _ROLE_FI = {"process": "prosessi", "outcome": "tulos"}
 #: The methods paragraph of the card's sources (Markdown bullets; hyte.stats.stats implements them).
 METHODS_FI = (
-    ("- *Luottamusväli* (95\u00a0%): osuuksille Wilsonin menetelmä, ilmaantuvuuksille (/1 000, "
-     "/10 000, /100 000) Byarin menetelmä ja alle 10 tapauksen luvuille tarkka Poisson-väli. "
-     "Nimittäjä johdetaan Sotkanetin arvosta ja lukumäärästä; indekseille ja luvuille, joilta "
-     "lukumäärä puuttuu, luottamusväliä ei lasketa."),
-    ("- *Vertailu*: kunnan luottamusväliä verrataan hyvinvointialueen ja koko maan arvoon. Väli "
-     "kokonaan paremmalla puolella = parempi, kokonaan huonommalla = heikompi, muuten ei "
-     "merkitsevää eroa. Indikaattoreille, joilla ei ole hyvää suuntaa (esim. palvelujen käyttö), "
-     "korkeampi tai matalampi."),
+    (
+        "- *Luottamusväli* (95\u00a0%): osuuksille Wilsonin menetelmä, ilmaantuvuuksille (/1 000, "
+        "/10 000, /100 000) Byarin menetelmä ja alle 10 tapauksen luvuille tarkka Poisson-väli. "
+        "Nimittäjä johdetaan Sotkanetin arvosta ja lukumäärästä; indekseille ja luvuille, joilta "
+        "lukumäärä puuttuu, luottamusväliä ei lasketa."
+    ),
+    (
+        "- *Vertailu*: kunnan luottamusväliä verrataan hyvinvointialueen ja koko maan arvoon. Väli "
+        "kokonaan paremmalla puolella = parempi, kokonaan huonommalla = heikompi, muuten ei "
+        "merkitsevää eroa. Indikaattoreille, joilla ei ole hyvää suuntaa (esim. palvelujen käyttö), "
+        "korkeampi tai matalampi."
+    ),
     "- *Kehitys*: " + outcomes.TREND_RULE_FI,
     "- *Vanha tieto*: " + outcomes.STALE_RULE_FI,
-    ("- *Pienet luvut*: arvo ja luottamusväli salataan, kun lukumäärä on pienempi kuin "
-     "indikaattorin kynnys (tavallisesti 5) mutta ei nolla."),
-    ("- *Naiset ja miehet*: ero on merkitsevä, kun naisten ja miesten luottamusvälit eivät ole "
-     "päällekkäin (varovainen testi)."),
+    (
+        "- *Pienet luvut*: arvo ja luottamusväli salataan, kun lukumäärä on pienempi kuin "
+        "indikaattorin kynnys (tavallisesti 5) mutta ei nolla."
+    ),
+    (
+        "- *Naiset ja miehet*: ero on merkitsevä, kun naisten ja miesten luottamusvälit eivät ole "
+        "päällekkäin (varovainen testi)."
+    ),
 )
 
 #: The methods paragraph's first bullet when no CI, comparison or trend test could be made.
-METHODS_NOTHING_COMPARED_FI = ("- *Vertailut ja kehitys*: luottamusvälejä, vertailuja ja kehityksen "
-                               "testejä ei tästä aineistosta voitu tehdä (syyt kohdassa Vahvuudet ja "
-                               "haasteet).")
+METHODS_NOTHING_COMPARED_FI = (
+    "- *Vertailut ja kehitys*: luottamusvälejä, vertailuja ja kehityksen "
+    "testejä ei tästä aineistosta voitu tehdä (syyt kohdassa Vahvuudet ja "
+    "haasteet)."
+)
 
 
 # --- small text helpers -------------------------------------------------------------------------
@@ -174,26 +184,50 @@ def population_change(table: pd.DataFrame, region_id: int, years: int = 5) -> di
     """The region's population (Sotkanet 127, total) in its latest year and the change from
     ``years`` years earlier: ``{year, value, base_year, base_value, change, percent}`` (base and change
     None when that earlier year is missing); None when the table has no population for the region."""
-    rows = table[(table["indicator"] == POPULATION_INDICATOR) & (table["region_id"] == int(region_id))
-                 & (table["sex"] == "total") & table["value"].notna()]
+    rows = table[
+        (table["indicator"] == POPULATION_INDICATOR)
+        & (table["region_id"] == int(region_id))
+        & (table["sex"] == "total")
+        & table["value"].notna()
+    ]
     if rows.empty:
         return None
     series = rows.set_index("year")["value"].sort_index()
     year = int(series.index[-1])
     value = float(series.iloc[-1])
-    out: dict[str, Any] = {"year": year, "value": value, "base_year": None, "base_value": None,
-                           "change": None, "percent": None}
+    out: dict[str, Any] = {
+        "year": year,
+        "value": value,
+        "base_year": None,
+        "base_value": None,
+        "change": None,
+        "percent": None,
+    }
     base_year = year - years
     if base_year in series.index:
         base = float(series[base_year])
-        out.update(base_year=base_year, base_value=base, change=value - base,
-                   percent=(value - base) / base * 100 if base else None)
+        out.update(
+            base_year=base_year,
+            base_value=base,
+            change=value - base,
+            percent=(value - base) / base * 100 if base else None,
+        )
     return out
 
 
-def header_data(*, municipality_code: str, municipality_name: str, county_name: str,
-                table: pd.DataFrame, region_id: int, summary: pd.DataFrame, snapshot_id: str,
-                snapshot_created: str, synthetic: bool, catalog_total: int | None = None) -> dict[str, Any]:
+def header_data(
+    *,
+    municipality_code: str,
+    municipality_name: str,
+    county_name: str,
+    table: pd.DataFrame,
+    region_id: int,
+    summary: pd.DataFrame,
+    snapshot_id: str,
+    snapshot_created: str,
+    synthetic: bool,
+    catalog_total: int | None = None,
+) -> dict[str, Any]:
     """What the card's header states: names, population and its 5-year change, the data vintage
     (years of the values shown, most common year) and the snapshot."""
     years = summary["year"].dropna().astype(int) if len(summary) else pd.Series(dtype="int64")
@@ -237,38 +271,54 @@ def header_markdown(data: dict[str, Any]) -> str:
             change = population["change"]
             verb = "kasvoi" if change > 0 else "väheni" if change < 0 else "pysyi ennallaan"
             if change:
-                text += (f"; väkiluku {verb} viidessä vuodessa {fmt.number(abs(change))} asukkaalla "
-                         f"({fmt.percent(population['percent'], 1, signed=True)} vuodesta "
-                         f"{population['base_year']})")
+                text += (
+                    f"; väkiluku {verb} viidessä vuodessa {fmt.number(abs(change))} asukkaalla "
+                    f"({fmt.percent(population['percent'], 1, signed=True)} vuodesta "
+                    f"{population['base_year']})"
+                )
             else:
                 text += f"; väkiluku pysyi ennallaan vuodesta {population['base_year']}"
         lines.append(f"- **Väkiluku:** {_md(text)}")
     else:
-        lines.append("- **Väkiluku:** ei tietoa tässä aineistossa (Sotkanet-indikaattori 127 puuttuu)")
+        lines.append(
+            "- **Väkiluku:** ei tietoa tässä aineistossa (Sotkanet-indikaattori 127 puuttuu)"
+        )
     if data["indicators"]:
         if data["first_year"] == data["last_year"]:
             span = f"vuodelta {data['first_year']}"
         else:
-            span = (f"vuosilta {data['first_year']}\u2013{data['last_year']}; useimmat vuodelta "
-                    f"{data['common_year']}")
-        coverage = (f" (luettelon {data['catalog_total']} indikaattorista)"
-                    if data.get("catalog_total") and data["catalog_total"] != data["indicators"] else "")
-        lines.append(f"- **Tiedot:** {_indicators(data['indicators'], 'partitive')}{coverage} {span}")
+            span = (
+                f"vuosilta {data['first_year']}\u2013{data['last_year']}; useimmat vuodelta "
+                f"{data['common_year']}"
+            )
+        coverage = (
+            f" (luettelon {data['catalog_total']} indikaattorista)"
+            if data.get("catalog_total") and data["catalog_total"] != data["indicators"]
+            else ""
+        )
+        lines.append(
+            f"- **Tiedot:** {_indicators(data['indicators'], 'partitive')}{coverage} {span}"
+        )
     else:
         lines.append("- **Tiedot:** aineistossa ei ole kunnan arvoja luettelon indikaattoreista")
     version = _md(data["snapshot_id"])
     if data["snapshot_date"]:
         version += f", muodostettu {data['snapshot_date']}"
-    lines.append(f"- **Aineistoversio (snapshot):** {version} · kuntanumero {_md(data['municipality_code'])}")
+    lines.append(
+        f"- **Aineistoversio (snapshot):** {version} · kuntanumero {_md(data['municipality_code'])}"
+    )
     parts.append("\n".join(lines) + "\n")
     if data.get("notice"):
-        parts.append("::: {.callout-note}\n## Vertailut eivät ole mahdollisia\n\n"
-                     f"{_md(data['notice'])}\n:::\n")
+        parts.append(
+            "::: {.callout-note}\n## Vertailut eivät ole mahdollisia\n\n"
+            f"{_md(data['notice'])}\n:::\n"
+        )
     return "\n".join(parts)
 
 
-def card_front_matter(municipality_name: str, county_name: str, year: int | str,
-                      data_years: str | None = None) -> dict[str, Any]:
+def card_front_matter(
+    municipality_name: str, county_name: str, year: int | str, data_years: str | None = None
+) -> dict[str, Any]:
     """The card's Quarto front matter: title = the municipality, subtitle
     'Kuntakortti · <county> · <year>' (+ ' · tiedot <years>' when the data are much older), lang fi."""
     subtitle = f"Kuntakortti · {county_name} · {year}"
@@ -285,14 +335,18 @@ def card_front_matter(municipality_name: str, county_name: str, year: int | str,
 
 
 def _comparison_names(items: list[dict[str, Any]]) -> list[str]:
-    return [f"{item['short']} {_value(item['value'], item['decimals'], item['unit'])} "
-            f"(vertailuarvo {_value(item['benchmark'], item['decimals'], item['unit'])})"
-            for item in items]
+    return [
+        f"{item['short']} {_value(item['value'], item['decimals'], item['unit'])} "
+        f"(vertailuarvo {_value(item['benchmark'], item['decimals'], item['unit'])})"
+        for item in items
+    ]
 
 
 def _trend_names(items: list[dict[str, Any]]) -> list[str]:
-    return [f"{item['short']} ({_years(item['first_year'], item['last_year'])})".replace(" ()", "")
-            for item in items]
+    return [
+        f"{item['short']} ({_years(item['first_year'], item['last_year'])})".replace(" ()", "")
+        for item in items
+    ]
 
 
 def strengths_and_concerns_markdown(summary: pd.DataFrame, language: str = "fi") -> str:
@@ -304,8 +358,10 @@ def strengths_and_concerns_markdown(summary: pd.DataFrame, language: str = "fi")
 
     found = strengths_and_concerns(summary, language)
     blocks = []
-    for title, keys in (("Vahvuudet", ("better_than_county", "better_than_country", "improving")),
-                        ("Haasteet", ("worse_than_county", "worse_than_country", "worsening"))):
+    for title, keys in (
+        ("Vahvuudet", ("better_than_county", "better_than_country", "improving")),
+        ("Haasteet", ("worse_than_county", "worse_than_country", "worsening")),
+    ):
         bullets = []
         for key in keys:
             items = found[key]
@@ -340,15 +396,21 @@ def group_text(rows: pd.DataFrame, *, group_label: str, missing: Sequence[str] =
     sentences = []
     count = len(rows)
     if count == 0:
-        sentences.append(f"{_group_word(group_label, 'ryhmästä')} ei ole kunnan arvoja tässä aineistossa.")
+        sentences.append(
+            f"{_group_word(group_label, 'ryhmästä')} ei ole kunnan arvoja tässä aineistossa."
+        )
     else:
-        sentences.append(f"{_group_word(group_label, 'ryhmän')} indikaattoreista kunnalle on tietoja "
-                         f"{count}:stä.")
+        sentences.append(
+            f"{_group_word(group_label, 'ryhmän')} indikaattoreista kunnalle on tietoja "
+            f"{count}:stä."
+        )
     significant = differences_found = False
     for column, where in (("vs_county", "Hyvinvointialueeseen"), ("vs_country", "Koko maahan")):
         parts = []
-        for noun, codes in (("tilanne", (("better", "parempi"), ("worse", "heikompi"))),
-                            ("arvo", (("higher", "korkeampi"), ("lower", "matalampi")))):
+        for noun, codes in (
+            ("tilanne", (("better", "parempi"), ("worse", "heikompi"))),
+            ("arvo", (("higher", "korkeampi"), ("lower", "matalampi"))),
+        ):
             found = []
             for code, word in codes:
                 names = list(rows.loc[rows[column] == code, "short"]) if count else []
@@ -360,8 +422,12 @@ def group_text(rows: pd.DataFrame, *, group_label: str, missing: Sequence[str] =
             significant = differences_found = True
             sentences.append(f"{where} verrattuna kunnan {'; '.join(parts)}.")
     trends = []
-    for code, word in (("improving", "paraneva"), ("worsening", "heikkenevä"),
-                       ("increasing", "kasvava"), ("decreasing", "laskeva")):
+    for code, word in (
+        ("improving", "paraneva"),
+        ("worsening", "heikkenevä"),
+        ("increasing", "kasvava"),
+        ("decreasing", "laskeva"),
+    ):
         names = list(rows.loc[rows["trend"] == code, "short"]) if count else []
         if names:
             trends.append(f"{word} {_indicators(len(names))} ({_join(names)})")
@@ -369,21 +435,27 @@ def group_text(rows: pd.DataFrame, *, group_label: str, missing: Sequence[str] =
         significant = True
         sentences.append(f"Viimeisten viiden mittauksen kehitys oli {_join(trends, None)}.")
     if count:
-        made = outcomes.made_sentence(rows, differences_found=differences_found,
-                                      trends_found=bool(trends))
+        made = outcomes.made_sentence(
+            rows, differences_found=differences_found, trends_found=bool(trends)
+        )
         if made:
             sentences.append(made)
         elif not significant:
-            sentences.append("Vertailuja ja trenditestejä ei voitu tehdä yhdessäkään ryhmän "
-                             "indikaattorissa.")
+            sentences.append(
+                "Vertailuja ja trenditestejä ei voitu tehdä yhdessäkään ryhmän indikaattorissa."
+            )
         sentences.extend(outcomes.not_compared_sentences(rows[~rows["suppressed"]]))
         sentences.append(outcomes.not_tested_sentence(rows[~rows["suppressed"]]))
     suppressed = list(rows.loc[rows["suppressed"], "short"]) if count else []
     if suppressed:
-        sentences.append(f"Pienen lukumäärän vuoksi salattu (ei verrattu eikä testattu): "
-                         f"{_join(suppressed)}.")
-    stale = list(rows.loc[rows["stale"] & ~rows["suppressed"], "short"]) \
-        if count and "stale" in rows else []
+        sentences.append(
+            f"Pienen lukumäärän vuoksi salattu (ei verrattu eikä testattu): {_join(suppressed)}."
+        )
+    stale = (
+        list(rows.loc[rows["stale"] & ~rows["suppressed"], "short"])
+        if count and "stale" in rows
+        else []
+    )
     if stale:
         sentences.append(f"Vanhentunut tieto (merkitty * taulukossa): {_join(stale)}.")
     if missing:
@@ -394,8 +466,18 @@ def group_text(rows: pd.DataFrame, *, group_label: str, missing: Sequence[str] =
 # --- tables -------------------------------------------------------------------------------------
 
 CI_HEADER = "95\u00a0%:n lv"
-TABLE_HEADERS = ["Indikaattori (yksikkö)", "Vuosi", "Arvo", CI_HEADER, "Lkm", "Alue", "Koko maa",
-                 "Vrt. alue", "Vrt. maa", "Kehitys"]
+TABLE_HEADERS = [
+    "Indikaattori (yksikkö)",
+    "Vuosi",
+    "Arvo",
+    CI_HEADER,
+    "Lkm",
+    "Alue",
+    "Koko maa",
+    "Vrt. alue",
+    "Vrt. maa",
+    "Kehitys",
+]
 
 
 def indicator_table(summary: pd.DataFrame, *, suppressed_text: str = "salattu") -> pd.DataFrame:
@@ -405,27 +487,35 @@ def indicator_table(summary: pd.DataFrame, *, suppressed_text: str = "salattu") 
     for _, r in summary.iterrows():
         decimals = int(r["decimals"])
         hidden = bool(r["suppressed"])
-        records.append({
-            "group": r["group"],
-            "Indikaattori (yksikkö)": outcomes.name_with_unit(r["short"], r["unit"]),
-            "Vuosi": str(int(r["year"])) + ("*" if bool(r.get("stale", False)) else ""),
-            "Arvo": suppressed_text if hidden else fmt.number(r["value"], decimals),
-            CI_HEADER: fmt.MISSING if hidden else fmt.interval(r["lower"], r["upper"], decimals),
-            "Lkm": fmt.MISSING if hidden else fmt.number(r["count"], 0),
-            "Alue": fmt.number(r["county_value"], decimals),
-            "Koko maa": fmt.number(r["country_value"], decimals),
-            "Vrt. alue": _COMPARISON_SHORT.get(r["vs_county"], r["vs_county"]),
-            "Vrt. maa": _COMPARISON_SHORT.get(r["vs_country"], r["vs_country"]),
-            "Kehitys": _TREND_SHORT.get(r["trend"], r["trend"]) + (
-                f" ({_years(r['trend_first_year'], r['trend_last_year'])})"
-                if r["trend"] not in ("cannot_calculate",) and _years(r["trend_first_year"],
-                                                                     r["trend_last_year"]) else ""),
-        })
+        records.append(
+            {
+                "group": r["group"],
+                "Indikaattori (yksikkö)": outcomes.name_with_unit(r["short"], r["unit"]),
+                "Vuosi": str(int(r["year"])) + ("*" if bool(r.get("stale", False)) else ""),
+                "Arvo": suppressed_text if hidden else fmt.number(r["value"], decimals),
+                CI_HEADER: fmt.MISSING
+                if hidden
+                else fmt.interval(r["lower"], r["upper"], decimals),
+                "Lkm": fmt.MISSING if hidden else fmt.number(r["count"], 0),
+                "Alue": fmt.number(r["county_value"], decimals),
+                "Koko maa": fmt.number(r["country_value"], decimals),
+                "Vrt. alue": _COMPARISON_SHORT.get(r["vs_county"], r["vs_county"]),
+                "Vrt. maa": _COMPARISON_SHORT.get(r["vs_country"], r["vs_country"]),
+                "Kehitys": _TREND_SHORT.get(r["trend"], r["trend"])
+                + (
+                    f" ({_years(r['trend_first_year'], r['trend_last_year'])})"
+                    if r["trend"] not in ("cannot_calculate",)
+                    and _years(r["trend_first_year"], r["trend_last_year"])
+                    else ""
+                ),
+            }
+        )
     return pd.DataFrame.from_records(records, columns=["group", *TABLE_HEADERS])
 
 
-def indicator_table_markdown(summary: pd.DataFrame, catalog: Catalog, *, caption: str,
-                             table_id: str) -> str:
+def indicator_table_markdown(
+    summary: pd.DataFrame, catalog: Catalog, *, caption: str, table_id: str
+) -> str:
     """The full indicator table as a Markdown pipe table with a caption and id (Quarto's
     ``: caption {#tbl-...}``), grouped by population group (a bold row starts each group)."""
     cells = indicator_table(summary)
@@ -434,18 +524,21 @@ def indicator_table_markdown(summary: pd.DataFrame, catalog: Catalog, *, caption
         part = cells[cells["group"] == group]
         if part.empty:
             continue
-        rows.append([Raw(f"**{_md(catalog.group_label(group))}**")] + [""] * (len(TABLE_HEADERS) - 1))
+        rows.append(
+            [Raw(f"**{_md(catalog.group_label(group))}**")] + [""] * (len(TABLE_HEADERS) - 1)
+        )
         rows += [_cells(values) for values in part[TABLE_HEADERS].values.tolist()]
     table = markdown_table(_cells(TABLE_HEADERS), rows, align="lrrrrrrlll")
     widths = "[27,6,7,11,7,7,7,9,9,10]"
-    return f"{table}\n: {_md(caption)} {{#{table_id} tbl-colwidths=\"{widths}\"}}\n"
+    return f'{table}\n: {_md(caption)} {{#{table_id} tbl-colwidths="{widths}"}}\n'
 
 
 # --- women and men ------------------------------------------------------------------------------
 
 
-def sex_differences(table: pd.DataFrame, catalog: Catalog, region_id: int,
-                    language: str = "fi") -> pd.DataFrame:
+def sex_differences(
+    table: pd.DataFrame, catalog: Catalog, region_id: int, language: str = "fi"
+) -> pd.DataFrame:
     """Women's and men's values of the region for catalog indicators with ``by_sex`` (not plain
     counts), in the latest year where both are published and not suppressed (and at most
     :data:`SEX_MAX_AGE_YEARS` before the indicator's latest year in the table); with 95 % CIs and
@@ -453,8 +546,11 @@ def sex_differences(table: pd.DataFrame, catalog: Catalog, region_id: int,
     :data:`hyte.figures.figures.SEX_COLUMNS` plus ``relative_difference`` (|women − men| / their mean)."""
     from hyte.figures.figures import SEX_COLUMNS
 
-    subset = table[(table["region_id"] == int(region_id)) & table["sex"].isin(["female", "male"])
-                   & table["value"].notna()]
+    subset = table[
+        (table["region_id"] == int(region_id))
+        & table["sex"].isin(["female", "male"])
+        & table["value"].notna()
+    ]
     records = []
     for indicator in catalog:
         if not indicator.by_sex or indicator.value_type.value == "COUNT":
@@ -462,12 +558,14 @@ def sex_differences(table: pd.DataFrame, catalog: Catalog, region_id: int,
         rows = subset[subset["indicator"] == indicator.id]
         if rows.empty:
             continue
-        hidden = stats.suppress(rows["value"].to_numpy(), rows["count"].to_numpy(),
-                                indicator.small_number_threshold)
+        hidden = stats.suppress(
+            rows["value"].to_numpy(), rows["count"].to_numpy(), indicator.small_number_threshold
+        )
         rows = rows[~np.asarray(hidden, dtype=bool)]
         wide = rows.pivot_table(index="year", columns="sex", values="value", aggfunc="first")
-        counts = rows.pivot_table(index="year", columns="sex", values="count", aggfunc="first",
-                                  dropna=False)
+        counts = rows.pivot_table(
+            index="year", columns="sex", values="count", aggfunc="first", dropna=False
+        )
         if not {"female", "male"} <= set(wide.columns):
             continue
         both = wide.dropna(subset=["female", "male"])
@@ -477,26 +575,44 @@ def sex_differences(table: pd.DataFrame, catalog: Catalog, region_id: int,
         latest = int(table.loc[table["indicator"] == indicator.id, "year"].max())
         if year < latest - SEX_MAX_AGE_YEARS:
             continue  # only older values are published for both: too old to compare today
-        record: dict[str, Any] = {"indicator": indicator.id, "short": indicator.short(language),
-                                  "unit": indicator.unit(language), "decimals": indicator.decimals,
-                                  "year": year}
+        record: dict[str, Any] = {
+            "indicator": indicator.id,
+            "short": indicator.short(language),
+            "unit": indicator.unit(language),
+            "decimals": indicator.decimals,
+            "year": year,
+        }
         for sex in ("female", "male"):
             value = float(both.loc[year, sex])
-            count = float(counts.loc[year, sex]) if (sex in counts.columns and year in counts.index) \
+            count = (
+                float(counts.loc[year, sex])
+                if (sex in counts.columns and year in counts.index)
                 else math.nan
-            lower, upper = stats.confidence_interval(value, count, indicator.ci_method.value,
-                                                     indicator.multiplier)
+            )
+            lower, upper = stats.confidence_interval(
+                value, count, indicator.ci_method.value, indicator.multiplier
+            )
             record.update({sex: value, f"{sex}_lower": float(lower), f"{sex}_upper": float(upper)})
-        overlap_known = not any(math.isnan(record[k]) for k in
-                                ("female_lower", "female_upper", "male_lower", "male_upper"))
-        record["significant"] = bool(overlap_known and (
-            record["female_lower"] > record["male_upper"] or record["male_lower"] > record["female_upper"]))
+        overlap_known = not any(
+            math.isnan(record[k])
+            for k in ("female_lower", "female_upper", "male_lower", "male_upper")
+        )
+        record["significant"] = bool(
+            overlap_known
+            and (
+                record["female_lower"] > record["male_upper"]
+                or record["male_lower"] > record["female_upper"]
+            )
+        )
         mean = (record["female"] + record["male"]) / 2
-        record["relative_difference"] = abs(record["female"] - record["male"]) / mean if mean else 0.0
+        record["relative_difference"] = (
+            abs(record["female"] - record["male"]) / mean if mean else 0.0
+        )
         records.append(record)
     frame = pd.DataFrame.from_records(records, columns=[*SEX_COLUMNS, "relative_difference"])
-    return frame.astype({"indicator": "int64", "decimals": "int64", "year": "int64",
-                         "significant": "bool"})
+    return frame.astype(
+        {"indicator": "int64", "decimals": "int64", "year": "int64", "significant": "bool"}
+    )
 
 
 def sex_text(data: pd.DataFrame, shown: pd.DataFrame, *, snapshot_has_sexes: bool = True) -> str:
@@ -505,27 +621,41 @@ def sex_text(data: pd.DataFrame, shown: pd.DataFrame, *, snapshot_has_sexes: boo
     only where both confidence intervals could be computed."""
     if data.empty:
         if not snapshot_has_sexes:
-            return ("Tässä aineistossa ei ole naisten ja miesten arvoja (vain sukupuolet yhteensä), "
-                    "joten naisia ja miehiä ei verrata.\n")
-        return ("Tässä aineistossa ei ole kunnan naisten ja miesten arvoja luettelon indikaattoreista "
-                "samalta, enintään neljä vuotta vanhalta vuodelta (tai ne ovat alle tietosuojarajan).\n")
+            return (
+                "Tässä aineistossa ei ole naisten ja miesten arvoja (vain sukupuolet yhteensä), "
+                "joten naisia ja miehiä ei verrata.\n"
+            )
+        return (
+            "Tässä aineistossa ei ole kunnan naisten ja miesten arvoja luettelon indikaattoreista "
+            "samalta, enintään neljä vuotta vanhalta vuodelta (tai ne ovat alle tietosuojarajan).\n"
+        )
     parts = [f"Naisten ja miesten arvot ovat saatavilla {len(data)} indikaattorista."]
     if len(shown) < len(data):
-        parts.append(f"Kuviossa on niistä {len(shown)}, joissa ero on suhteellisesti suurin; kaikki "
-                     "ovat kortin CSV-tiedostossa.")
+        parts.append(
+            f"Kuviossa on niistä {len(shown)}, joissa ero on suhteellisesti suurin; kaikki "
+            "ovat kortin CSV-tiedostossa."
+        )
     significant = data[data["significant"]]
     tested = data[["female_lower", "female_upper", "male_lower", "male_upper"]].notna().all(axis=1)
     if not tested.any():
-        parts.append("Eroja ei testattu tilastollisesti, koska aineistossa ei ole lukumääriä, joista "
-                     "luottamusvälit lasketaan.")
+        parts.append(
+            "Eroja ei testattu tilastollisesti, koska aineistossa ei ole lukumääriä, joista "
+            "luottamusvälit lasketaan."
+        )
     elif len(significant):
-        names = [f"{r['short']} (naiset {_value(r['female'], r['decimals'], r['unit'])}, miehet "
-                 f"{_value(r['male'], r['decimals'], r['unit'])})" for _, r in significant.iterrows()]
-        parts.append(f"Ero oli tilastollisesti merkitsevä {_indicators(len(significant))}: "
-                     f"{_join(names)}.")
+        names = [
+            f"{r['short']} (naiset {_value(r['female'], r['decimals'], r['unit'])}, miehet "
+            f"{_value(r['male'], r['decimals'], r['unit'])})"
+            for _, r in significant.iterrows()
+        ]
+        parts.append(
+            f"Ero oli tilastollisesti merkitsevä {_indicators(len(significant))}: {_join(names)}."
+        )
     else:
-        parts.append(f"Ero testattiin {_indicators(int(tested.sum()))}; yhdessäkään se ei ollut "
-                     "tilastollisesti merkitsevä.")
+        parts.append(
+            f"Ero testattiin {_indicators(int(tested.sum()))}; yhdessäkään se ei ollut "
+            "tilastollisesti merkitsevä."
+        )
     return _md(" ".join(parts)) + "\n"
 
 
@@ -545,8 +675,10 @@ def figure_markdown(path: str, *, figure_id: str, caption: str, alt: str) -> str
 
     if not figure_id.startswith("fig-"):
         raise ValueError(f"a figure id starts with 'fig-': {figure_id!r}")
-    text = (f"![{_md(caption)}]({path}){{#{figure_id} fig-alt=\"{_attribute(short_alt(alt))}\" "
-            f"width=\"100%\"}}\n")
+    text = (
+        f'![{_md(caption)}]({path}){{#{figure_id} fig-alt="{_attribute(short_alt(alt))}" '
+        f'width="100%"}}\n'
+    )
     if needs_description(alt):
         text += description_markdown(_md(alt))
     return text
@@ -555,9 +687,16 @@ def figure_markdown(path: str, *, figure_id: str, caption: str, alt: str) -> str
 # --- card data (CSV) ----------------------------------------------------------------------------
 
 
-def card_data(summary: pd.DataFrame, *, municipality_code: str, municipality_name: str,
-              county_code: str, county_name: str, snapshot_id: str,
-              sex: pd.DataFrame | None = None) -> pd.DataFrame:
+def card_data(
+    summary: pd.DataFrame,
+    *,
+    municipality_code: str,
+    municipality_name: str,
+    county_code: str,
+    county_name: str,
+    snapshot_id: str,
+    sex: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """The card's numbers as one table (written as ``<code>-<name>.csv`` beside the card): the
     summary columns prefixed by the municipality, county and snapshot, and, where the data have
     them, women's and men's values (``female``, ``male``, ``sex_year``)."""
@@ -584,7 +723,9 @@ def card_data(summary: pd.DataFrame, *, municipality_code: str, municipality_nam
 def _markdown(text: str, **metadata: Any):
     from IPython.display import Markdown
 
-    return Markdown(outcomes.tidy_stops(text), metadata={_METADATA_KEY: metadata} if metadata else None)
+    return Markdown(
+        outcomes.tidy_stops(text), metadata={_METADATA_KEY: metadata} if metadata else None
+    )
 
 
 @dataclass
@@ -626,14 +767,21 @@ class Card:
     def summary(self) -> pd.DataFrame:
         from hyte.stats.summary import indicator_summary
 
-        return indicator_summary(self.ctx.table, self.ctx.catalog, self.municipality.sotkanet_id,
-                                 county_id=self.county.sotkanet_id, country_id=self.ctx.country_id,
-                                 peer_ids=self.peer_ids, language=self.language)
+        return indicator_summary(
+            self.ctx.table,
+            self.ctx.catalog,
+            self.municipality.sotkanet_id,
+            county_id=self.county.sotkanet_id,
+            country_id=self.ctx.country_id,
+            peer_ids=self.peer_ids,
+            language=self.language,
+        )
 
     @cached_property
     def sex_data(self) -> pd.DataFrame:
-        return sex_differences(self.ctx.table, self.ctx.catalog, self.municipality.sotkanet_id,
-                               self.language)
+        return sex_differences(
+            self.ctx.table, self.ctx.catalog, self.municipality.sotkanet_id, self.language
+        )
 
     @cached_property
     def fitness(self):
@@ -661,7 +809,9 @@ class Card:
         last = int(years.max()) if years is not None else None
         data_years = None
         if last is not None and self.year - last > 2:  # data much older than the report: say so
-            data_years = f"{int(years.min())}\u2013{last}" if int(years.min()) != last else str(last)
+            data_years = (
+                f"{int(years.min())}\u2013{last}" if int(years.min()) != last else str(last)
+            )
         return card_front_matter(self.name, self.county.name_fi, self.year, data_years=data_years)
 
     # -- figures -------------------------------------------------------------------------------
@@ -670,8 +820,8 @@ class Card:
         """Save a figure as PNG in the card's figure folder; returns its path relative to the card."""
         import io
 
-        from hyte.figures.figures import close
         from hyte.data.snapshot import write_bytes_atomic
+        from hyte.figures.figures import close
 
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", metadata={"Software": None})
@@ -695,14 +845,22 @@ class Card:
         """Demo banner (synthetic data) and key facts; carries the front matter for
         :func:`finalize_notebook` in the output's metadata."""
         snapshot = self.ctx.snapshot
-        data = header_data(municipality_code=self.code, municipality_name=self.name,
-                           county_name=self.county.name_fi, table=self.ctx.table,
-                           region_id=self.municipality.sotkanet_id, summary=self.summary,
-                           snapshot_id=snapshot.id, snapshot_created=snapshot.created,
-                           synthetic=snapshot.synthetic, catalog_total=len(self.ctx.catalog))
+        data = header_data(
+            municipality_code=self.code,
+            municipality_name=self.name,
+            county_name=self.county.name_fi,
+            table=self.ctx.table,
+            region_id=self.municipality.sotkanet_id,
+            summary=self.summary,
+            snapshot_id=snapshot.id,
+            snapshot_created=snapshot.created,
+            synthetic=snapshot.synthetic,
+            catalog_total=len(self.ctx.catalog),
+        )
         data["notice"] = self.fitness.notice_fi()
-        return _markdown(header_markdown(data), front_matter=self.front_matter(),
-                         municipality=self.code)
+        return _markdown(
+            header_markdown(data), front_matter=self.front_matter(), municipality=self.code
+        )
 
     def strengths(self):
         """'Vahvuudet ja haasteet', generated from the significant comparisons and trends; the
@@ -711,27 +869,43 @@ class Card:
 
         summary = self.summary
         if summary.empty:
-            return _markdown("Kunnalle ei ole tässä aineistossa arvoja luettelon indikaattoreista, "
-                             "joten vahvuuksia ja haasteita ei voi arvioida.\n")
-        notes = [*outcomes.not_compared_sentences(summary, limit=8),
-                 outcomes.not_tested_sentence(summary, limit=8)]
+            return _markdown(
+                "Kunnalle ei ole tässä aineistossa arvoja luettelon indikaattoreista, "
+                "joten vahvuuksia ja haasteita ei voi arvioida.\n"
+            )
+        notes = [
+            *outcomes.not_compared_sentences(summary, limit=8),
+            outcomes.not_tested_sentence(summary, limit=8),
+        ]
         note_text = "".join(f"\n{_md(n)}\n" for n in notes if n)
         if outcomes.nothing_compared(summary):
-            return _markdown("Vahvuuksia ja haasteita ei voi tässä aineistossa arvioida: yhtään "
-                             "vertailua hyvinvointialueeseen tai koko maahan eikä yhtään "
-                             "trenditestiä voitu tehdä.\n" + note_text)
+            return _markdown(
+                "Vahvuuksia ja haasteita ei voi tässä aineistossa arvioida: yhtään "
+                "vertailua hyvinvointialueeseen tai koko maahan eikä yhtään "
+                "trenditestiä voitu tehdä.\n" + note_text
+            )
         text = strengths_and_concerns_markdown(summary, self.language)
-        intro = ("Vahvuuksiksi ja haasteiksi on poimittu indikaattorit, joissa kunnan arvo eroaa "
-                 f"tilastollisesti merkitsevästi hyvinvointialueen ({_md(self.county.name_fi)}) tai "
-                 "koko maan arvosta (95\u00a0%:n luottamusväli) tai joiden kehitys viiden viimeisen "
-                 "mittauksen aikana on merkitsevästi paraneva tai heikkenevä.\n\n")
+        intro = (
+            "Vahvuuksiksi ja haasteiksi on poimittu indikaattorit, joissa kunnan arvo eroaa "
+            f"tilastollisesti merkitsevästi hyvinvointialueen ({_md(self.county.name_fi)}) tai "
+            "koko maan arvosta (95\u00a0%:n luottamusväli) tai joiden kehitys viiden viimeisen "
+            "mittauksen aikana on merkitsevästi paraneva tai heikkenevä.\n\n"
+        )
         found = strengths_and_concerns(summary, self.language)
         differences = any(found[k] for k in found if k not in ("improving", "worsening"))
         trends = bool(found["improving"] or found["worsening"])
         made = outcomes.made_sentence(summary, differences_found=differences, trends_found=trends)
         if not text:
-            text = made + (" Pienessä kunnassa luottamusvälit ovat leveitä, joten todellisiakaan "
-                           "eroja ei aina voi osoittaa." if made else "") + "\n"
+            text = (
+                made
+                + (
+                    " Pienessä kunnassa luottamusvälit ovat leveitä, joten todellisiakaan "
+                    "eroja ei aina voi osoittaa."
+                    if made
+                    else ""
+                )
+                + "\n"
+            )
         else:
             text += f"\n{_md(made)}\n"
         return _markdown(intro + text + note_text)
@@ -744,8 +918,10 @@ class Card:
         rows = rows.reset_index(drop=True)
         if rows.empty:
             names = [i.short(self.language) for i in self.ctx.catalog.headline()]
-            return _markdown("Pääindikaattoreista ei ole kunnan tietoja tässä aineistossa"
-                             + (f": {_md(_join(names, 12))}.\n" if names else ".\n"))
+            return _markdown(
+                "Pääindikaattoreista ei ole kunnan tietoja tässä aineistossa"
+                + (f": {_md(_join(names, 12))}.\n" if names else ".\n")
+            )
         fig, alt = spine_chart(rows, region_name=self.name, county_name=self.county.name_fi)
         caption = f"Pääindikaattorit: {self.name}"
         if rows["county_value"].notna().any():
@@ -754,13 +930,16 @@ class Card:
                 caption += " ja koko maa"
             caption += "."
             if rows["vs_county"].isin(outcomes.COMPARED).any():
-                caption += (" Merkin väri ja muoto kertovat, eroaako kunta tilastollisesti "
-                            "merkitsevästi hyvinvointialueesta.")
+                caption += (
+                    " Merkin väri ja muoto kertovat, eroaako kunta tilastollisesti "
+                    "merkitsevästi hyvinvointialueesta."
+                )
             if (rows["peer_n"] >= 2).any():
                 caption += " Harmaa alue on alueen kuntien vaihteluväli, paremman suunta oikealla."
         else:
-            caption += (". Aineistossa ei ole hyvinvointialueen arvoja, joten vertailua ei ole "
-                        "piirretty.")
+            caption += (
+                ". Aineistossa ei ole hyvinvointialueen arvoja, joten vertailua ei ole piirretty."
+            )
         if rows["stale"].any():
             caption += " * = vanha tieto, ei verrattu."
         text = self._figure(fig, alt, "spine", caption)
@@ -782,22 +961,35 @@ class Card:
         text = group_text(rows, group_label=group_label, missing=self.missing(indicators))
         shown_ids = set(rows["indicator"])
         drawable = [i for i in indicators if i.id in shown_ids and i.value_type.value != "COUNT"]
-        chunks = [drawable[i:i + FIGURE_MAX_PANELS]
-                  for i in range(0, len(drawable), FIGURE_MAX_PANELS)]
+        chunks = [
+            drawable[i : i + FIGURE_MAX_PANELS] for i in range(0, len(drawable), FIGURE_MAX_PANELS)
+        ]
         figures = []
         for number, chunk in enumerate(chunks, start=1):
             fig, alt = trend_small_multiples(
-                self.ctx.table, chunk, self.municipality.sotkanet_id, self.county.sotkanet_id,
-                self.ctx.country_id, region_name=self.name, county_name=self.county.name_fi,
-                language=self.language)
+                self.ctx.table,
+                chunk,
+                self.municipality.sotkanet_id,
+                self.county.sotkanet_id,
+                self.ctx.country_id,
+                region_name=self.name,
+                county_name=self.county.name_fi,
+                language=self.language,
+            )
             part = f" ({number}/{len(chunks)})" if len(chunks) > 1 else ""
             name = f"{_slug(group)}-{number}" if len(chunks) > 1 else _slug(group)
             drawn = getattr(fig, "hyte_drawn", {"band": True, "county": True, "country": True})
-            others = [name for key, name in (("county", self.county.name_fi), ("country", "koko maa"))
-                      if drawn.get(key)]
-            caption = (f"{group_label}{part}: kehitys, {self.name}"
-                       + (" (luottamusväli varjostettuna)" if drawn.get("band") else "")
-                       + (f", {_join(others, None)}" if others else "") + ".")
+            others = [
+                name
+                for key, name in (("county", self.county.name_fi), ("country", "koko maa"))
+                if drawn.get(key)
+            ]
+            caption = (
+                f"{group_label}{part}: kehitys, {self.name}"
+                + (" (luottamusväli varjostettuna)" if drawn.get("band") else "")
+                + (f", {_join(others, None)}" if others else "")
+                + "."
+            )
             figures.append(self._figure(fig, alt, name, caption))
         return _markdown(text + "".join("\n" + f for f in figures))
 
@@ -814,51 +1006,93 @@ class Card:
         order = {i: n for n, i in enumerate(self.ctx.catalog.ids)}
         shown = shown.sort_values("indicator", key=lambda s: s.map(order)).reset_index(drop=True)
         fig, alt = sex_difference_chart(shown, region_name=self.name)
-        caption = (f"Naiset ja miehet: {self.name}, tuorein vuosi, jolta aineistossa on molempien "
-                   "arvot.")
+        caption = (
+            f"Naiset ja miehet: {self.name}, tuorein vuosi, jolta aineistossa on molempien arvot."
+        )
         if data["significant"].any():
             caption += " Tähti (*) merkitsee tilastollisesti merkitsevää eroa."
-        return _markdown(sex_text(data, shown) + "\n" + self._figure(fig, alt, "sukupuolet", caption))
+        return _markdown(
+            sex_text(data, shown) + "\n" + self._figure(fig, alt, "sukupuolet", caption)
+        )
 
     def hyte_kerroin(self):
         """The catalog's HYTE-kerroin indicators (hyte_kerroin ≠ none): the municipality's values."""
         catalog = self.ctx.catalog
         entries = [i for i in catalog if i.hyte_kerroin.value != "none"]
-        text = ("HYTE-kerroin on osa hyvinvointialueen valtionrahoitusta (laki 617/2021): se "
-                "lasketaan koko hyvinvointialueelle prosessi- ja tulosindikaattoreista. Kunnan luvut "
-                "eivät muodosta omaa kerrointa, mutta ne näyttävät, miten kunnan tilanne vaikuttaa "
-                "alueen tulokseen.\n\n")
+        text = (
+            "HYTE-kerroin on osa hyvinvointialueen valtionrahoitusta (laki 617/2021): se "
+            "lasketaan koko hyvinvointialueelle prosessi- ja tulosindikaattoreista. Kunnan luvut "
+            "eivät muodosta omaa kerrointa, mutta ne näyttävät, miten kunnan tilanne vaikuttaa "
+            "alueen tulokseen.\n\n"
+        )
         if not entries:
-            return _markdown(text + "Indikaattoriluettelossa ei ole HYTE-kertoimen indikaattoreita.\n")
+            return _markdown(
+                text + "Indikaattoriluettelossa ei ole HYTE-kertoimen indikaattoreita.\n"
+            )
         rows = self.summary.set_index("indicator")
         cells = []
         for indicator in entries:
             role = _ROLE_FI[indicator.hyte_kerroin.value]
-            name = outcomes.name_with_unit(indicator.short(self.language), indicator.unit(self.language))
+            name = outcomes.name_with_unit(
+                indicator.short(self.language), indicator.unit(self.language)
+            )
             if indicator.id not in rows.index:
-                cells.append([role, name, fmt.MISSING, "ei tietoja", fmt.MISSING, fmt.MISSING,
-                              fmt.MISSING, fmt.MISSING])
+                cells.append(
+                    [
+                        role,
+                        name,
+                        fmt.MISSING,
+                        "ei tietoja",
+                        fmt.MISSING,
+                        fmt.MISSING,
+                        fmt.MISSING,
+                        fmt.MISSING,
+                    ]
+                )
                 continue
             r = rows.loc[indicator.id]
             decimals = int(r["decimals"])
             value = "salattu" if r["suppressed"] else fmt.number(r["value"], decimals)
             change = self._five_year_change(indicator, int(r["year"]))
-            cells.append([role, name, str(int(r["year"])), value, fmt.number(r["county_value"], decimals),
-                          fmt.number(r["country_value"], decimals), change,
-                          _TREND_SHORT.get(r["trend"], r["trend"])])
-        table = markdown_table(_cells(["Osa", "Indikaattori (yksikkö)", "Vuosi", self.name, "Alue",
-                                       "Koko maa", "Muutos 5 v.", "Kehitys"]),
-                               [_cells(c) for c in cells], align="llrrrrrl")
+            cells.append(
+                [
+                    role,
+                    name,
+                    str(int(r["year"])),
+                    value,
+                    fmt.number(r["county_value"], decimals),
+                    fmt.number(r["country_value"], decimals),
+                    change,
+                    _TREND_SHORT.get(r["trend"], r["trend"]),
+                ]
+            )
+        table = markdown_table(
+            _cells(
+                [
+                    "Osa",
+                    "Indikaattori (yksikkö)",
+                    "Vuosi",
+                    self.name,
+                    "Alue",
+                    "Koko maa",
+                    "Muutos 5 v.",
+                    "Kehitys",
+                ]
+            ),
+            [_cells(c) for c in cells],
+            align="llrrrrrl",
+        )
         caption = f"HYTE-kertoimen indikaattorit: {self.name}, {self.county.name_fi} ja koko maa."
         widths = "[8,38,7,10,8,9,10,10]"
-        table += (f"\n: {_md(caption)} {{#tbl-{self.code}-hyte-kerroin "
-                  f"tbl-colwidths=\"{widths}\"}}\n")
+        table += f'\n: {_md(caption)} {{#tbl-{self.code}-hyte-kerroin tbl-colwidths="{widths}"}}\n'
         roles = {i.hyte_kerroin.value for i in entries}
         notes = []
         if "process" not in roles:
-            notes.append("Indikaattoriluettelossa ei ole vielä kertoimen prosessi-indikaattoreita "
-                         "(esim. elintapaneuvonta, mini-interventio, MPR-rokotuskattavuus), koska "
-                         "niiden Sotkanet-tunnuksia ei ole vahvistettu.")
+            notes.append(
+                "Indikaattoriluettelossa ei ole vielä kertoimen prosessi-indikaattoreita "
+                "(esim. elintapaneuvonta, mini-interventio, MPR-rokotuskattavuus), koska "
+                "niiden Sotkanet-tunnuksia ei ole vahvistettu."
+            )
         note_text = ("\n" + _md(" ".join(notes)) + "\n") if notes else ""
         return _markdown(text + table + note_text)
 
@@ -875,9 +1109,11 @@ class Card:
 
         config = self.ctx.config.model_copy(update={"county": self.county.code})
         if plan_county_problem(config):
-            return _markdown(f"**Virhe:** suunnitelmatiedosto {_md(path.name)} koskee toista "
-                             f"hyvinvointialuetta kuin {_md(self.county.name_fi)}; kunnan sitoumuksia ei "
-                             "näytetä. Korjaa hyte.yml:n 'plan' tai 'county' (hyte plan-check).\n")
+            return _markdown(
+                f"**Virhe:** suunnitelmatiedosto {_md(path.name)} koskee toista "
+                f"hyvinvointialuetta kuin {_md(self.county.name_fi)}; kunnan sitoumuksia ei "
+                "näytetä. Korjaa hyte.yml:n 'plan' tai 'county' (hyte plan-check).\n"
+            )
         plan = load_plan(path, self.ctx.catalog, self.ctx.regions)
         return _markdown(municipality_markdown(plan, self.ctx.table, self.code))
 
@@ -895,15 +1131,28 @@ class Card:
         if plan.county != self.county.code:
             return _markdown("Hyvinvointisuunnitelma koskee toista hyvinvointialuetta.\n")
         year = self.ctx.config.reporting_year
-        return _markdown(municipality_progress_markdown(plan, load_year(plan, year), year, self.code))
+        return _markdown(
+            municipality_progress_markdown(plan, load_year(plan, year), year, self.code)
+        )
 
     def _five_year_change(self, indicator: Indicator, year: int) -> str:
         table = self.ctx.table
-        rows = table[(table["indicator"] == indicator.id)
-                     & (table["region_id"] == self.municipality.sotkanet_id)
-                     & (table["sex"] == "total") & table["value"].notna()]
-        rows = rows[~np.asarray(stats.suppress(rows["value"].to_numpy(), rows["count"].to_numpy(),
-                                               indicator.small_number_threshold), dtype=bool)]
+        rows = table[
+            (table["indicator"] == indicator.id)
+            & (table["region_id"] == self.municipality.sotkanet_id)
+            & (table["sex"] == "total")
+            & table["value"].notna()
+        ]
+        rows = rows[
+            ~np.asarray(
+                stats.suppress(
+                    rows["value"].to_numpy(),
+                    rows["count"].to_numpy(),
+                    indicator.small_number_threshold,
+                ),
+                dtype=bool,
+            )
+        ]
         by_year = rows.set_index("year")["value"]
         if year in by_year.index and (year - 5) in by_year.index:
             return fmt.number(by_year[year] - by_year[year - 5], indicator.decimals, signed=True)
@@ -914,18 +1163,26 @@ class Card:
         if self.summary.empty:
             return _markdown("Kunnalle ei ole tietoja yhdestäkään luettelon indikaattorista.\n")
         summary = self.summary
-        caption = (f"Kaikki indikaattorit: {self.name}, vertailukohtana {self.county.name_fi} "
-                   "(Alue) ja koko maa.")
+        caption = (
+            f"Kaikki indikaattorit: {self.name}, vertailukohtana {self.county.name_fi} "
+            "(Alue) ja koko maa."
+        )
         if outcomes.nothing_compared(summary):
             caption += " Vertailuja ja trenditestejä ei voitu tehdä (– = ei verrattu)."
         else:
-            caption += (" Vrt. = vertailu 95\u00a0%:n luottamusvälillä; – = ei verrattu (syyt tekstissä).")
+            caption += (
+                " Vrt. = vertailu 95\u00a0%:n luottamusvälillä; – = ei verrattu (syyt tekstissä)."
+            )
         if summary["suppressed"].any():
             caption += " Salattu = pieni lukumäärä."
         if summary["stale"].any():
             caption += " * = vanha tieto (vanhempi kuin muiden alueiden tuorein), ei verrattu."
-        text = indicator_table_markdown(self.summary, self.ctx.catalog, caption=caption,
-                                        table_id=f"tbl-{self.code}-indikaattorit")
+        text = indicator_table_markdown(
+            self.summary,
+            self.ctx.catalog,
+            caption=caption,
+            table_id=f"tbl-{self.code}-indikaattorit",
+        )
         return _markdown(text)
 
     def sources(self):
@@ -936,33 +1193,53 @@ class Card:
         producers: dict[str, list[str]] = {}
         for _, r in shown.iterrows():
             producers.setdefault(str(r["producer"]), []).append(str(r["short"]))
-        producer_text = "; ".join(f"{p}: {_indicators(len(v), 'partitive')}"
-                                  for p, v in producers.items())
+        producer_text = "; ".join(
+            f"{p}: {_indicators(len(v), 'partitive')}" for p, v in producers.items()
+        )
         lines = [
             "**Lähde:** THL, Sotkanet (sotkanet.fi), lisenssi CC BY 4.0. "
             + (f"Tietojen tuottajat – {_md(producer_text)}." if producer_text else ""),
             "",
             "### Menetelmät",
             "",
-            *(METHODS_FI if not outcomes.nothing_compared(shown) else (METHODS_NOTHING_COMPARED_FI,
-                                                                       METHODS_FI[4])),
-            (f"- *Alueen kunnat*: vaihteluväli ja neljännekset lasketaan alueen "
-             f"{len(self.peer_ids)} kunnan arvoista samalta vuodelta."),
+            *(
+                METHODS_FI
+                if not outcomes.nothing_compared(shown)
+                else (METHODS_NOTHING_COMPARED_FI, METHODS_FI[4])
+            ),
+            (
+                f"- *Alueen kunnat*: vaihteluväli ja neljännekset lasketaan alueen "
+                f"{len(self.peer_ids)} kunnan arvoista samalta vuodelta."
+            ),
             "",
-            (f"**Aineisto:** {_md(snapshot.id)}, muodostettu "
-             f"{fmt.date_fi(snapshot.created) if snapshot.created else 'päiväys ei tiedossa'}."),
+            (
+                f"**Aineisto:** {_md(snapshot.id)}, muodostettu "
+                f"{fmt.date_fi(snapshot.created) if snapshot.created else 'päiväys ei tiedossa'}."
+            ),
         ]
         if snapshot.synthetic:
             lines.append("")
-            lines.append(f"**{_md(DEMO_BANNER_TITLE)}:** luvut on arvottu hyte-ohjelmalla "
-                         "Sotkanetin muotoon, eivätkä ne ole THL:n tietoja.")
-        not_in_snapshot = [i.short(self.language) for i in catalog if i.id not in self.available_ids]
-        no_value = [i.short(self.language) for i in catalog
-                    if i.id in self.available_ids and i.id not in set(shown["indicator"])]
+            lines.append(
+                f"**{_md(DEMO_BANNER_TITLE)}:** luvut on arvottu hyte-ohjelmalla "
+                "Sotkanetin muotoon, eivätkä ne ole THL:n tietoja."
+            )
+        not_in_snapshot = [
+            i.short(self.language) for i in catalog if i.id not in self.available_ids
+        ]
+        no_value = [
+            i.short(self.language)
+            for i in catalog
+            if i.id in self.available_ids and i.id not in set(shown["indicator"])
+        ]
         if not_in_snapshot:
-            lines += ["", (f"**Puuttuvat indikaattorit:** {len(not_in_snapshot)}/{len(catalog)} "
-                           f"luettelon indikaattoria ei ole tässä aineistossa: "
-                           f"{_md(_join(not_in_snapshot, 12))}.")]
+            lines += [
+                "",
+                (
+                    f"**Puuttuvat indikaattorit:** {len(not_in_snapshot)}/{len(catalog)} "
+                    f"luettelon indikaattoria ei ole tässä aineistossa: "
+                    f"{_md(_join(not_in_snapshot, 12))}."
+                ),
+            ]
         if no_value:
             lines += ["", f"**Ei kunnan arvoa:** {_md(_join(no_value, 12))}."]
         return _markdown("\n".join(lines) + "\n")
@@ -972,8 +1249,11 @@ class Card:
         from hyte.data.local import LocalIndicator, sources_markdown
 
         shown = set(self.summary["indicator"]) if not self.summary.empty else set()
-        ids = [i.id for i in self.ctx.catalog if isinstance(i, LocalIndicator)
-               and (i.id in shown or i.hyte_kerroin.value != "none")]
+        ids = [
+            i.id
+            for i in self.ctx.catalog
+            if isinstance(i, LocalIndicator) and (i.id in shown or i.hyte_kerroin.value != "none")
+        ]
         text = sources_markdown(self.ctx.catalog, self.ctx.local_values, ids) if ids else ""
         return _markdown("**Sotkanetin ulkopuoliset indikaattorit:**\n\n" + text if text else "")
 
@@ -981,17 +1261,29 @@ class Card:
         """Write the card's numbers as CSV beside the card; returns a line that links to it."""
         from hyte.data.snapshot import write_text_atomic
 
-        frame = card_data(self.summary, municipality_code=self.code, municipality_name=self.name,
-                          county_code=self.county.code, county_name=self.county.name_fi,
-                          snapshot_id=self.ctx.snapshot.id, sex=self.sex_data)
+        frame = card_data(
+            self.summary,
+            municipality_code=self.code,
+            municipality_name=self.name,
+            county_code=self.county.code,
+            county_name=self.county.name_fi,
+            snapshot_id=self.ctx.snapshot.id,
+            sex=self.sex_data,
+        )
         name = f"{self.stem}.csv"
         write_text_atomic(self.output_dir / name, frame.to_csv(index=False))
         return _markdown(f"Kortin luvut taulukkona (CSV, UTF-8): [{_md(name)}]({name})\n")
 
 
-def open_card(municipality: str, *, snapshot: str | None = None, county: str | None = None,
-              config_path: str | Path | None = None, output_dir: str | Path | None = None,
-              language: str = "fi") -> Card:
+def open_card(
+    municipality: str,
+    *,
+    snapshot: str | None = None,
+    county: str | None = None,
+    config_path: str | Path | None = None,
+    output_dir: str | Path | None = None,
+    language: str = "fi",
+) -> Card:
     """Load the inputs of one card. ``snapshot`` and ``county`` override hyte.yml; the municipality
     must belong to the county (hyte.yml's when ``county`` is None). Figures and the CSV go to
     ``output_dir`` (default: hyte.yml's outputs.cards), where the executed notebook belongs too."""
@@ -1010,12 +1302,15 @@ def open_card(municipality: str, *, snapshot: str | None = None, county: str | N
         county = place.county_code  # hyte.yml county: all — each card within its own county
     chosen = regions.county(county if county is not None else config.county)
     if place.county_code != chosen.code:
-        where = (f"county {chosen.code} {chosen.name_fi}" + ("" if county is not None else
-                                                              " (hyte.yml 'county')"))
+        where = f"county {chosen.code} {chosen.name_fi}" + (
+            "" if county is not None else " (hyte.yml 'county')"
+        )
         own = regions.county(place.county_code)
-        raise HyteError(f"Municipality {place.code} {place.name_fi} is not in {where}: run its card "
-                        f"with county=\"{own.code}\" ({own.name_fi}) or choose a municipality of "
-                        f"{chosen.name_fi}.")
+        raise HyteError(
+            f"Municipality {place.code} {place.name_fi} is not in {where}: run its card "
+            f'with county="{own.code}" ({own.name_fi}) or choose a municipality of '
+            f"{chosen.name_fi}."
+        )
     ctx = load_context(config, snapshot=snapshot, county=chosen.code)
     folder = Path(output_dir) if output_dir else config.cards_dir
     return Card(ctx=ctx, municipality=place, county=chosen, output_dir=folder, language=language)
@@ -1059,7 +1354,8 @@ def _parameter(nb, name: str) -> str | None:
                 continue
             for node in tree.body:
                 if isinstance(node, ast.Assign) and any(
-                        isinstance(t, ast.Name) and t.id == name for t in node.targets):
+                    isinstance(t, ast.Name) and t.id == name for t in node.targets
+                ):
                     try:
                         value = ast.literal_eval(node.value)
                     except ValueError:
@@ -1073,11 +1369,16 @@ def _fallback_front_matter(nb, municipality: str | None) -> dict[str, Any]:
 
     code = municipality or _parameter(nb, "municipality")
     if not code:
-        raise HyteError("finalize_notebook: the notebook names no municipality (no 'municipality' "
-                        "parameter and no card header output); pass municipality=.")
+        raise HyteError(
+            "finalize_notebook: the notebook names no municipality (no 'municipality' "
+            "parameter and no card header output); pass municipality=."
+        )
     config_path = _parameter(nb, "config_path")
-    config = load_config(Path(config_path), root=Path(config_path).parent) if config_path \
+    config = (
+        load_config(Path(config_path), root=Path(config_path).parent)
+        if config_path
         else load_config()
+    )
     regions = load_regions(config.root / "data" / "reference")
     place = regions.municipality(code)
     county = regions.county(_parameter(nb, "county") or place.county_code)
@@ -1101,8 +1402,11 @@ def finalize_notebook(nb, municipality: str | None = None):
 
     front = _front_matter_from_outputs(nb) or _fallback_front_matter(nb, municipality)
     cells = nb["cells"]
-    if cells and cells[0].get("cell_type") == "raw" and \
-            cells[0].get("metadata", {}).get(_FRONT_MATTER_MARK):
+    if (
+        cells
+        and cells[0].get("cell_type") == "raw"
+        and cells[0].get("metadata", {}).get(_FRONT_MATTER_MARK)
+    ):
         cells.pop(0)
     for cell in cells:
         tags = _tags(cell)
@@ -1150,8 +1454,10 @@ def markdown_outputs(nb) -> list[str]:
     return texts
 
 
-_FIGURE = re.compile(r'!\[(?P<caption>(?:\\.|[^\]\\])*)\]\((?P<path>[^)\s]+)\)\{#(?P<id>fig-[A-Za-z0-9-]+)'
-                     r'(?P<attrs>[^}]*)\}')
+_FIGURE = re.compile(
+    r"!\[(?P<caption>(?:\\.|[^\]\\])*)\]\((?P<path>[^)\s]+)\)\{#(?P<id>fig-[A-Za-z0-9-]+)"
+    r"(?P<attrs>[^}]*)\}"
+)
 
 
 def figures_in(markdown: str) -> list[dict[str, str]]:
@@ -1159,6 +1465,12 @@ def figures_in(markdown: str) -> list[dict[str, str]]:
     found = []
     for match in _FIGURE.finditer(markdown):
         alt = re.search(r'fig-alt="([^"]*)"', match["attrs"])
-        found.append({"id": match["id"], "caption": match["caption"], "path": match["path"],
-                      "alt": alt[1] if alt else ""})
+        found.append(
+            {
+                "id": match["id"],
+                "caption": match["caption"],
+                "path": match["path"],
+                "alt": alt[1] if alt else "",
+            }
+        )
     return found

@@ -19,9 +19,9 @@ import re
 
 import pandas as pd
 
-from hyte.stats import stats
 from hyte.fmt import keep_together
 from hyte.markup import Raw, escape_markdown, markdown_table
+from hyte.stats import stats
 
 __all__ = [
     "COMPACT_HEADERS",
@@ -42,8 +42,16 @@ HTML_CLASS = '{.content-visible unless-format="typst"}'
 #: A page break between the print pages. Outside the typst-only divs: pandoc writes a div as a typst
 #: block, and typst allows no page break inside a container. Raw typst is dropped by the HTML format.
 PAGE_BREAK = f":::\n\n```{{=typst}}\n#pagebreak(weak: true)\n```\n\n::: {PRINT_CLASS}\n"
-COMPACT_HEADERS = ["Indikaattori (yksikkö)", "Vuosi", "Arvo", "Alue", "Koko maa", "Vrt. alue",
-                   "Vrt. maa", "Kehitys"]
+COMPACT_HEADERS = [
+    "Indikaattori (yksikkö)",
+    "Vuosi",
+    "Arvo",
+    "Alue",
+    "Koko maa",
+    "Vrt. alue",
+    "Vrt. maa",
+    "Kehitys",
+]
 #: Column widths (per cent of the text width) of the compact table, for Quarto's tbl-colwidths.
 COMPACT_WIDTHS = [40, 7, 8, 8, 8, 10, 9, 10]
 
@@ -60,8 +68,10 @@ def compact_strengths_markdown(summary: pd.DataFrame, language: str = "fi") -> s
 
     found = strengths_and_concerns(summary, language)
     blocks = []
-    for title, keys in (("Vahvuudet", ("better_than_county", "better_than_country", "improving")),
-                        ("Haasteet", ("worse_than_county", "worse_than_country", "worsening"))):
+    for title, keys in (
+        ("Vahvuudet", ("better_than_county", "better_than_country", "improving")),
+        ("Haasteet", ("worse_than_county", "worse_than_country", "worsening")),
+    ):
         bullets = []
         for key in keys:
             items = found[key]
@@ -72,8 +82,10 @@ def compact_strengths_markdown(summary: pd.DataFrame, language: str = "fi") -> s
             if key in ("improving", "worsening"):
                 heading += " kehitys"
             names = join_names([item["short"] for item in items], PRINT_NAMES)
-            bullets.append(f"- **{escape_markdown(heading, inline=True)}** ({len(items)}): "
-                           f"{escape_markdown(names, inline=True)}.")
+            bullets.append(
+                f"- **{escape_markdown(heading, inline=True)}** ({len(items)}): "
+                f"{escape_markdown(names, inline=True)}."
+            )
         if bullets:
             blocks.append(f"### {title} {{.unlisted}}\n\n" + "\n".join(bullets) + "\n")
     return "\n".join(blocks)
@@ -82,27 +94,41 @@ def compact_strengths_markdown(summary: pd.DataFrame, language: str = "fi") -> s
 def key_figures_markdown(summary: pd.DataFrame, county_name: str) -> str:
     """How many indicators were better, worse, not different or not compared against the county and
     the country (counts of the computed comparisons), as a small table."""
+
     def count(column: str, codes: tuple[str, ...]) -> str:
         return str(int(summary[column].isin(codes).sum())) if len(summary) else "0"
 
     rows = [
         ["Parempi", count("vs_county", (stats.BETTER,)), count("vs_country", (stats.BETTER,))],
         ["Heikompi", count("vs_county", (stats.WORSE,)), count("vs_country", (stats.WORSE,))],
-        ["Ei tilastollisesti merkitsevää eroa", count("vs_county", (stats.SIMILAR,)),
-         count("vs_country", (stats.SIMILAR,))],
-        ["Korkeampi tai matalampi (ei hyvää suuntaa)", count("vs_county", (stats.HIGHER, stats.LOWER)),
-         count("vs_country", (stats.HIGHER, stats.LOWER))],
-        ["Ei vertailukelpoista tietoa", count("vs_county", (stats.NOT_COMPARED,)),
-         count("vs_country", (stats.NOT_COMPARED,))],
+        [
+            "Ei tilastollisesti merkitsevää eroa",
+            count("vs_county", (stats.SIMILAR,)),
+            count("vs_country", (stats.SIMILAR,)),
+        ],
+        [
+            "Korkeampi tai matalampi (ei hyvää suuntaa)",
+            count("vs_county", (stats.HIGHER, stats.LOWER)),
+            count("vs_country", (stats.HIGHER, stats.LOWER)),
+        ],
+        [
+            "Ei vertailukelpoista tietoa",
+            count("vs_county", (stats.NOT_COMPARED,)),
+            count("vs_country", (stats.NOT_COMPARED,)),
+        ],
     ]
-    trends = (f"Kehitys viiden viimeisen mittauksen aikana: merkitsevästi paraneva "
-              f"{int((summary['trend'] == stats.IMPROVING).sum())}, heikkenevä "
-              f"{int((summary['trend'] == stats.WORSENING).sum())} indikaattorissa."
-              if len(summary) else "")
+    trends = (
+        f"Kehitys viiden viimeisen mittauksen aikana: merkitsevästi paraneva "
+        f"{int((summary['trend'] == stats.IMPROVING).sum())}, heikkenevä "
+        f"{int((summary['trend'] == stats.WORSENING).sum())} indikaattorissa."
+        if len(summary)
+        else ""
+    )
     table = markdown_table(["Kunnan tilanne", county_name, "Koko maa"], rows, align="lrr")
-    return (table + f"\n: Indikaattorit ({len(summary)}) vertailun tuloksen mukaan (95\u00a0%:n "
-            "luottamusväli). {tbl-colwidths=\"[60,20,20]\"}\n\n"
-            + (trends + "\n" if trends else ""))
+    return (
+        table + f"\n: Indikaattorit ({len(summary)}) vertailun tuloksen mukaan (95\u00a0%:n "
+        'luottamusväli). {tbl-colwidths="[60,20,20]"}\n\n' + (trends + "\n" if trends else "")
+    )
 
 
 def compact_table_markdown(summary: pd.DataFrame, catalog, *, caption: str, table_id: str) -> str:
@@ -121,7 +147,7 @@ def compact_table_markdown(summary: pd.DataFrame, catalog, *, caption: str, tabl
         rows += part[COMPACT_HEADERS].values.tolist()
     table = markdown_table(COMPACT_HEADERS, rows, align="lrrrrlll")
     widths = "[" + ",".join(str(w) for w in COMPACT_WIDTHS) + "]"
-    return f"{table}\n: {caption} {{#{table_id} tbl-colwidths=\"{widths}\"}}\n"
+    return f'{table}\n: {caption} {{#{table_id} tbl-colwidths="{widths}"}}\n'
 
 
 def _print_figure(markdown: str) -> str:
@@ -130,7 +156,9 @@ def _print_figure(markdown: str) -> str:
     next page, and the page budget is one page for the chart."""
     from hyte.figures.a11y import DESCRIPTION_CLASS
 
-    markdown = re.sub(r"\n::: \{\." + DESCRIPTION_CLASS + r"\}\n.*?\n:::\n", "\n", markdown, flags=re.DOTALL)
+    markdown = re.sub(
+        r"\n::: \{\." + DESCRIPTION_CLASS + r"\}\n.*?\n:::\n", "\n", markdown, flags=re.DOTALL
+    )
     return re.sub(r"\{#(fig-[A-Za-z0-9-]+)", r"{#\1-print", markdown)
 
 
@@ -142,10 +170,13 @@ def print_card_markdown(kortti) -> str:
     parts.append(key_figures_markdown(summary, kortti.county.name_fi))
     parts.append("## Vahvuudet ja haasteet {.unlisted}\n")
     strengths = compact_strengths_markdown(summary, kortti.language)
-    parts.append(strengths if strengths else
-                 "Yhdessäkään indikaattorissa kunnan arvo ei eronnut tilastollisesti merkitsevästi "
-                 "hyvinvointialueesta tai koko maasta, eikä merkitsevää paranevaa tai heikkenevää "
-                 "kehitystä havaittu.\n")
+    parts.append(
+        strengths
+        if strengths
+        else "Yhdessäkään indikaattorissa kunnan arvo ei eronnut tilastollisesti merkitsevästi "
+        "hyvinvointialueesta tai koko maasta, eikä merkitsevää paranevaa tai heikkenevää "
+        "kehitystä havaittu.\n"
+    )
     parts.append(PAGE_BREAK)
     parts.append("## Pääindikaattorit {.unlisted}\n")
     parts.append(_print_figure(str(kortti.spine().data)))
@@ -154,15 +185,22 @@ def print_card_markdown(kortti) -> str:
     if summary.empty:
         parts.append("Kunnalle ei ole tietoja yhdestäkään luettelon indikaattorista.\n")
     else:
-        caption = (f"Kaikki indikaattorit: {kortti.name}, vertailukohtana {kortti.county.name_fi} "
-                   "(Alue) ja koko maa. Vrt. = tilastollisesti merkitsevä ero (95\u00a0%:n "
-                   "luottamusväli). Luottamusvälit, lukumäärät ja kehityksen vuodet ovat "
-                   "verkkosivun kuntakortissa ja sen CSV-tiedostossa.")
+        caption = (
+            f"Kaikki indikaattorit: {kortti.name}, vertailukohtana {kortti.county.name_fi} "
+            "(Alue) ja koko maa. Vrt. = tilastollisesti merkitsevä ero (95\u00a0%:n "
+            "luottamusväli). Luottamusvälit, lukumäärät ja kehityksen vuodet ovat "
+            "verkkosivun kuntakortissa ja sen CSV-tiedostossa."
+        )
         caption = keep_together(escape_markdown(caption, inline=True))
-        parts.append(compact_table_markdown(summary, kortti.ctx.catalog, caption=caption,
-                                            table_id=f"tbl-{kortti.code}-tiivis"))
-    parts.append("\nLähde: THL, Sotkanet (sotkanet.fi), CC BY 4.0. Menetelmät: liite "
-                 "*Menetelmät ja aineistot*.\n")
+        parts.append(
+            compact_table_markdown(
+                summary, kortti.ctx.catalog, caption=caption, table_id=f"tbl-{kortti.code}-tiivis"
+            )
+        )
+    parts.append(
+        "\nLähde: THL, Sotkanet (sotkanet.fi), CC BY 4.0. Menetelmät: liite "
+        "*Menetelmät ja aineistot*.\n"
+    )
     parts.append(":::\n")
     return "\n".join(parts)
 

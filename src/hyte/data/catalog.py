@@ -89,11 +89,13 @@ class Indicator(BaseModel):
     producer: str = Field(min_length=2, description="Who produces the data, e.g. 'THL', 'Kela'")
 
     @model_validator(mode="after")
-    def _ci_fits_type(self) -> "Indicator":
+    def _ci_fits_type(self) -> Indicator:
         if self.ci_method is CIMethod.wilson and self.value_type is not ValueType.PROS:
             raise ValueError("ci_method 'wilson' needs value_type PROS (a percentage)")
         if self.ci_method is CIMethod.byar and self.value_type.multiplier in (None, 100.0):
-            raise ValueError("ci_method 'byar' needs a rate value_type (PER1000, PER10000, PER100000)")
+            raise ValueError(
+                "ci_method 'byar' needs a rate value_type (PER1000, PER10000, PER100000)"
+            )
         return self
 
     @property
@@ -193,8 +195,12 @@ def load_catalog(path: Path) -> Catalog:
         except ValidationError as exc:
             raise HyteError(describe_validation_error(exc, path, name)) from None
     try:
-        catalog = Catalog(groups=raw.get("groups") or {}, themes=raw.get("themes") or {},
-                          indicators=indicators, source=path)
+        catalog = Catalog(
+            groups=raw.get("groups") or {},
+            themes=raw.get("themes") or {},
+            indicators=indicators,
+            source=path,
+        )
     except ValidationError as exc:
         raise HyteError(describe_validation_error(exc, path)) from None
     seen: set[int] = set()
@@ -204,9 +210,13 @@ def load_catalog(path: Path) -> Catalog:
             raise HyteError(f"{path}: {name}: duplicate id; each indicator may appear once.")
         seen.add(indicator.id)
         if indicator.group not in catalog.groups:
-            raise HyteError(f"{path}: {name}: field 'group': unknown group '{indicator.group}'; "
-                            f"use one of {', '.join(catalog.groups)}.")
+            raise HyteError(
+                f"{path}: {name}: field 'group': unknown group '{indicator.group}'; "
+                f"use one of {', '.join(catalog.groups)}."
+            )
         if indicator.theme not in catalog.themes:
-            raise HyteError(f"{path}: {name}: field 'theme': unknown theme '{indicator.theme}'; "
-                            f"use one of {', '.join(catalog.themes)}.")
+            raise HyteError(
+                f"{path}: {name}: field 'theme': unknown theme '{indicator.theme}'; "
+                f"use one of {', '.join(catalog.themes)}."
+            )
     return catalog

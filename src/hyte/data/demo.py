@@ -27,11 +27,11 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from hyte.data.catalog import Catalog, Indicator, ValueType
+from hyte.data.regions import COUNTRY_NAME_FI, COUNTRY_NAME_SV, COUNTRY_SOTKANET_ID, Regions
+from hyte.data.snapshot import Snapshot, SnapshotBuilder, write_bytes_atomic
 from hyte.data.tidy import SEXES, LoadReport, tidy_from_rows
 from hyte.errors import HyteError
 from hyte.paths import data_dir
-from hyte.data.regions import COUNTRY_NAME_FI, COUNTRY_NAME_SV, COUNTRY_SOTKANET_ID, Regions
-from hyte.data.snapshot import Snapshot, SnapshotBuilder, write_bytes_atomic
 from hyte.yamlio import describe_validation_error, read_yaml
 
 GENERATOR_FILE = "generator.yml"
@@ -43,6 +43,7 @@ _WOBBLE = 0.01  # year-to-year change of an area's own level (log sd), on top of
 
 
 # --- settings ----------------------------------------------------------------------------------------
+
 
 class IndicatorSettings(BaseModel):
     """How one indicator's numbers are drawn; unset fields come from the value type's defaults."""
@@ -121,11 +122,15 @@ def load_generator_config(path: Path | None = None) -> dict[str, Any]:
     """The demo settings as a plain dict (default ``data/demo/generator.yml``)."""
     path = Path(path) if path else default_config_path()
     if not path.is_file():
-        raise HyteError(f"{path}: the demo settings are missing; restore the file from the repository "
-                        "(git checkout data/demo/generator.yml) and run `hyte demo` again.")
+        raise HyteError(
+            f"{path}: the demo settings are missing; restore the file from the repository "
+            "(git checkout data/demo/generator.yml) and run `hyte demo` again."
+        )
     raw = read_yaml(path)
     if not isinstance(raw, dict):
-        raise HyteError(f"{path}: expected 'key: value' settings (seed, years, municipalities, ...).")
+        raise HyteError(
+            f"{path}: expected 'key: value' settings (seed, years, municipalities, ...)."
+        )
     return raw
 
 
@@ -144,25 +149,38 @@ def _resolve(config: GeneratorConfig, indicator: Indicator, source: str) -> _Res
     if "years" in merged:
         years = sorted(y for y in set(merged["years"]) if first <= y <= last)
     else:
-        years = list(range(max(first, merged.get("first_year", first)),
-                           min(last, merged.get("last_year", last)) + 1))
+        years = list(
+            range(
+                max(first, merged.get("first_year", first)),
+                min(last, merged.get("last_year", last)) + 1,
+            )
+        )
     needs_denominator = indicator.value_type not in (ValueType.INDEX, ValueType.OTHER)
     denominator = merged.get("denominator", "all" if needs_denominator else None)
     if needs_denominator and denominator not in config.denominators:
-        raise HyteError(f"{source}: indicator {indicator.id}: field 'denominator': unknown denominator "
-                        f"'{denominator}'; use one of {', '.join(config.denominators)}.")
+        raise HyteError(
+            f"{source}: indicator {indicator.id}: field 'denominator': unknown denominator "
+            f"'{denominator}'; use one of {', '.join(config.denominators)}."
+        )
     if not years:
-        raise HyteError(f"{source}: indicator {indicator.id}: no year left within {first}–{last}; "
-                        "check its years / first_year / last_year.")
+        raise HyteError(
+            f"{source}: indicator {indicator.id}: no year left within {first}–{last}; "
+            "check its years / first_year / last_year."
+        )
     return _Resolved(
-        level=float(merged.get("level", 10.0)), trend=float(merged.get("trend", 0.0)),
-        male_female=float(merged.get("male_female", 1.0)), spread=float(merged.get("spread", 0.2)),
-        denominator=denominator, aging_exponent=float(merged.get("aging_exponent", 0.0)),
-        noise=float(merged.get("noise", 0.05)), years=years,
+        level=float(merged.get("level", 10.0)),
+        trend=float(merged.get("trend", 0.0)),
+        male_female=float(merged.get("male_female", 1.0)),
+        spread=float(merged.get("spread", 0.2)),
+        denominator=denominator,
+        aging_exponent=float(merged.get("aging_exponent", 0.0)),
+        noise=float(merged.get("noise", 0.05)),
+        years=years,
     )
 
 
 # --- areas and populations --------------------------------------------------------------------------
+
 
 @dataclass
 class _Areas:
@@ -190,8 +208,13 @@ def demo_counties(config: GeneratorConfig, regions: Regions) -> list:
     return [regions.county(config.county)]
 
 
-def _invented_sizes(config: GeneratorConfig, members: list, county_population: int,
-                    given: dict[str, AreaSize], source: str) -> dict[str, AreaSize]:
+def _invented_sizes(
+    config: GeneratorConfig,
+    members: list,
+    county_population: int,
+    given: dict[str, AreaSize],
+    source: str,
+) -> dict[str, AreaSize]:
     """Populations for municipalities the settings do not list: seeded log-normal shares of what the
     county's population leaves (invented, like every demo number), larger ones growing, small ones
     shrinking."""
@@ -199,16 +222,20 @@ def _invented_sizes(config: GeneratorConfig, members: list, county_population: i
     todo = [m for m in members if m.code not in given]
     if not todo:
         return sizes
-    left = max(county_population - sum(s.population for s in sizes.values()),
-               _MIN_INVENTED_POPULATION * len(todo))
-    weights = np.array([np.random.default_rng([config.seed, int(m.code)]).lognormal(0.0, 1.1)
-                        for m in todo])
+    left = max(
+        county_population - sum(s.population for s in sizes.values()),
+        _MIN_INVENTED_POPULATION * len(todo),
+    )
+    weights = np.array(
+        [np.random.default_rng([config.seed, int(m.code)]).lognormal(0.0, 1.1) for m in todo]
+    )
     shares = weights / weights.sum()
     for municipality, share in zip(todo, shares):
         population = max(_MIN_INVENTED_POPULATION, int(round(left * share, -1)))
         change = float(np.clip(0.6 * math.log10(population / 15000.0), -2.0, 1.2))
-        sizes[municipality.code] = AreaSize(name=municipality.name_fi, population=population,
-                                            change=round(change, 1))
+        sizes[municipality.code] = AreaSize(
+            name=municipality.name_fi, population=population, change=round(change, 1)
+        )
     return sizes
 
 
@@ -216,14 +243,21 @@ def _check_complete(members: list, given: dict[str, AreaSize], source: str) -> N
     """A drawn county lists all its municipalities' sizes or none."""
     missing = sorted(m.code for m in members if m.code not in given)
     if missing and len(missing) < len(members):
-        raise HyteError(f"{source}: field 'municipalities': list all {len(members)} municipalities of "
-                        f"county {members[0].county_code} or none of them (then hyte invents their "
-                        f"populations); missing {missing}.")
+        raise HyteError(
+            f"{source}: field 'municipalities': list all {len(members)} municipalities of "
+            f"county {members[0].county_code} or none of them (then hyte invents their "
+            f"populations); missing {missing}."
+        )
 
 
-def _county_size(config: GeneratorConfig, county, members: list,
-                 given: dict[str, AreaSize], county_sizes: dict[str, AreaSize],
-                 source: str) -> AreaSize:
+def _county_size(
+    config: GeneratorConfig,
+    county,
+    members: list,
+    given: dict[str, AreaSize],
+    county_sizes: dict[str, AreaSize],
+    source: str,
+) -> AreaSize:
     """A county's population: from `counties`, else the sum of its listed municipalities."""
     if county.code in county_sizes:
         return county_sizes[county.code]
@@ -232,8 +266,10 @@ def _county_size(config: GeneratorConfig, county, members: list,
         total = sum(s.population for s in listed)
         change = sum(s.population * s.change for s in listed) / total
         return AreaSize(name=county.name_fi, population=total, change=change)
-    raise HyteError(f"{source}: field 'counties': population missing for county code {county.code} "
-                    f"({county.name_fi}); add it ({county.code}: {{population: N}}).")
+    raise HyteError(
+        f"{source}: field 'counties': population missing for county code {county.code} "
+        f"({county.name_fi}); add it ({county.code}: {{population: N}})."
+    )
 
 
 def _areas(config: GeneratorConfig, regions: Regions, source: str) -> _Areas:
@@ -242,8 +278,10 @@ def _areas(config: GeneratorConfig, regions: Regions, source: str) -> _Areas:
     given = {str(code).zfill(3): size for code, size in config.municipalities.items()}
     unknown = sorted(code for code in given if code not in regions.municipalities)
     if unknown:
-        raise HyteError(f"{source}: field 'municipalities': code(s) {', '.join(unknown)} are not in the "
-                        "2026 division (data/reference/municipalities.csv); remove them.")
+        raise HyteError(
+            f"{source}: field 'municipalities': code(s) {', '.join(unknown)} are not in the "
+            "2026 division (data/reference/municipalities.csv); remove them."
+        )
     county_sizes = {str(k).zfill(2): v for k, v in config.counties.items()}
 
     years = list(range(config.years[0], config.years[1] + 1))
@@ -284,34 +322,63 @@ def _areas(config: GeneratorConfig, regions: Regions, source: str) -> _Areas:
     # mean 1); the counties themselves differ only through each indicator's random county effect.
     is_municipality_arr = np.array(is_municipality)
     county_index_arr = np.array(county_index)
-    aging = np.where(is_municipality_arr,
-                     (base_arr[:, 0] / config.aging_reference) ** (-config.aging_elasticity), 1.0)
+    aging = np.where(
+        is_municipality_arr,
+        (base_arr[:, 0] / config.aging_reference) ** (-config.aging_elasticity),
+        1.0,
+    )
     for index in set(county_index_arr[is_municipality_arr].tolist()):
         own = is_municipality_arr & (county_index_arr == index)
         aging[own] = aging[own] / np.average(aging[own], weights=base_arr[own, 0])
 
     regions_json: list[dict[str, Any]] = []
     for municipality, county in municipalities_drawn:
-        regions_json.append({
-            "id": municipality.sotkanet_id, "code": municipality.code, "category": "KUNTA",
-            "title": {"fi": municipality.name_fi, "sv": municipality.name_sv, "en": municipality.name_fi},
-            "memberOf": [county.sotkanet_id, COUNTRY_SOTKANET_ID],
-        })
+        regions_json.append(
+            {
+                "id": municipality.sotkanet_id,
+                "code": municipality.code,
+                "category": "KUNTA",
+                "title": {
+                    "fi": municipality.name_fi,
+                    "sv": municipality.name_sv,
+                    "en": municipality.name_fi,
+                },
+                "memberOf": [county.sotkanet_id, COUNTRY_SOTKANET_ID],
+            }
+        )
     for _, item in sorted(regions.counties.items()):
-        regions_json.append({
-            "id": item.sotkanet_id, "code": str(int(item.code)), "category": "HYVINVOINTIALUE",
-            "title": {"fi": item.name_fi, "sv": item.name_sv.strip(), "en": item.name_en},
-            "memberOf": [COUNTRY_SOTKANET_ID],
-        })
-    regions_json.append({
-        "id": COUNTRY_SOTKANET_ID, "code": COUNTRY_SOTKANET_CODE, "category": "MAA",
-        "title": {"fi": COUNTRY_NAME_FI, "sv": COUNTRY_NAME_SV, "en": "Whole country"}, "memberOf": [],
-    })
-    return _Areas(unit_ids, is_municipality_arr, county_index_arr, county_ids, years, population,
-                  aging, regions_json)
+        regions_json.append(
+            {
+                "id": item.sotkanet_id,
+                "code": str(int(item.code)),
+                "category": "HYVINVOINTIALUE",
+                "title": {"fi": item.name_fi, "sv": item.name_sv.strip(), "en": item.name_en},
+                "memberOf": [COUNTRY_SOTKANET_ID],
+            }
+        )
+    regions_json.append(
+        {
+            "id": COUNTRY_SOTKANET_ID,
+            "code": COUNTRY_SOTKANET_CODE,
+            "category": "MAA",
+            "title": {"fi": COUNTRY_NAME_FI, "sv": COUNTRY_NAME_SV, "en": "Whole country"},
+            "memberOf": [],
+        }
+    )
+    return _Areas(
+        unit_ids,
+        is_municipality_arr,
+        county_index_arr,
+        county_ids,
+        years,
+        population,
+        aging,
+        regions_json,
+    )
 
 
 # --- drawing one indicator ---------------------------------------------------------------------------
+
 
 @dataclass
 class _Drawn:
@@ -330,8 +397,11 @@ def _aggregate(areas: _Areas, unit_values: np.ndarray) -> tuple[list[int], np.nd
     counties = np.zeros((len(areas.county_ids),) + unit_values.shape[1:], dtype=unit_values.dtype)
     np.add.at(counties, areas.county_of_unit, unit_values)
     country = counties.sum(axis=0, keepdims=True)
-    region_ids = ([u for u, m in zip(areas.unit_ids, areas.unit_is_municipality) if m]
-                  + areas.county_ids + [COUNTRY_SOTKANET_ID])
+    region_ids = (
+        [u for u, m in zip(areas.unit_ids, areas.unit_is_municipality) if m]
+        + areas.county_ids
+        + [COUNTRY_SOTKANET_ID]
+    )
     flags = np.array([True] * len(municipal) + [False] * (len(counties) + 1))
     return region_ids, np.concatenate([municipal, counties, country]), flags
 
@@ -339,7 +409,7 @@ def _aggregate(areas: _Areas, unit_values: np.ndarray) -> tuple[list[int], np.nd
 def _denominators(areas: _Areas, config: GeneratorConfig, key: str) -> np.ndarray:
     spec = config.denominators[key]
     exponent = {"young": -1.0, "working": 0.0, "old": 1.0, "all": 0.0}[spec.age]
-    factor = (spec.share * areas.aging ** exponent)[:, None]
+    factor = (spec.share * areas.aging**exponent)[:, None]
     if spec.female_share is None:
         return np.rint(areas.population * factor[:, :, None]).astype(np.int64)
     total = areas.population.sum(axis=2) * factor
@@ -351,9 +421,12 @@ def _denominators(areas: _Areas, config: GeneratorConfig, key: str) -> np.ndarra
 def _effects(rng: np.random.Generator, areas: _Areas, settings: _Resolved) -> np.ndarray:
     """Each unit's own level relative to the country, for every year: [units, years]."""
     county_effect = np.exp(rng.normal(0.0, settings.spread * 0.6, len(areas.county_ids)))
-    own = np.where(areas.unit_is_municipality,
-                   np.exp(rng.normal(0.0, settings.spread, len(areas.unit_ids))), 1.0)
-    lasting = county_effect[areas.county_of_unit] * own * areas.aging ** settings.aging_exponent
+    own = np.where(
+        areas.unit_is_municipality,
+        np.exp(rng.normal(0.0, settings.spread, len(areas.unit_ids))),
+        1.0,
+    )
+    lasting = county_effect[areas.county_of_unit] * own * areas.aging**settings.aging_exponent
     weights = areas.population[:, -1, :].sum(axis=1).astype(float)
     lasting = lasting / np.average(lasting, weights=weights)  # so the country stays near `level`
     wobble = np.exp(rng.normal(0.0, _WOBBLE, (len(areas.unit_ids), len(areas.years))))
@@ -365,8 +438,13 @@ def _sex_factors(settings: _Resolved) -> np.ndarray:
     return np.array([2 * ratio / (1 + ratio), 2 / (1 + ratio)])
 
 
-def _draw(indicator: Indicator, settings: _Resolved, areas: _Areas, config: GeneratorConfig,
-          rng: np.random.Generator) -> _Drawn:
+def _draw(
+    indicator: Indicator,
+    settings: _Resolved,
+    areas: _Areas,
+    config: GeneratorConfig,
+    rng: np.random.Generator,
+) -> _Drawn:
     years = np.array(areas.years, dtype=float)
     national = settings.level * (1 + settings.trend) ** (years - config.population_year)
     effects = _effects(rng, areas, settings)
@@ -398,12 +476,16 @@ def _draw(indicator: Indicator, settings: _Resolved, areas: _Areas, config: Gene
         else:
             counts = rng.poisson(denominators * rate / value_type.multiplier)
     region_ids, count_sex, flags = _aggregate(areas, counts.astype(np.int64))
-    count_all = np.concatenate([count_sex.sum(axis=2, keepdims=True), count_sex], axis=2).astype(float)
+    count_all = np.concatenate([count_sex.sum(axis=2, keepdims=True), count_sex], axis=2).astype(
+        float
+    )
     if value_type is ValueType.COUNT:
         values = count_all.copy()
     else:
         _, den_sex, _ = _aggregate(areas, denominators)
-        den_all = np.concatenate([den_sex.sum(axis=2, keepdims=True), den_sex], axis=2).astype(float)
+        den_all = np.concatenate([den_sex.sum(axis=2, keepdims=True), den_sex], axis=2).astype(
+            float
+        )
         with np.errstate(divide="ignore", invalid="ignore"):
             values = np.where(den_all > 0, count_all / den_all * value_type.multiplier, np.nan)
         values = np.round(values, indicator.decimals)
@@ -411,6 +493,7 @@ def _draw(indicator: Indicator, settings: _Resolved, areas: _Areas, config: Gene
 
 
 # --- rows in Sotkanet's /json format -----------------------------------------------------------------
+
 
 def _number(value: float, decimals: int) -> int | float:
     return round(float(value)) if decimals == 0 else round(float(value), decimals)
@@ -427,8 +510,14 @@ def _hidden_sexes(counts: np.ndarray, threshold: int) -> set[str]:
     return set(_SEX_PAIR) if small[1:].any() else set()
 
 
-def _rows(indicator: Indicator, settings: _Resolved, drawn: _Drawn, areas: _Areas,
-          config: GeneratorConfig, rng: np.random.Generator) -> tuple[list[dict[str, Any]], int]:
+def _rows(
+    indicator: Indicator,
+    settings: _Resolved,
+    drawn: _Drawn,
+    areas: _Areas,
+    config: GeneratorConfig,
+    rng: np.random.Generator,
+) -> tuple[list[dict[str, Any]], int]:
     """The /json rows; returns (rows, municipal region-years with hidden cells)."""
     sexes = list(SEXES) if indicator.by_sex else ["total"]
     sex_index = [SEXES.index(s) for s in sexes]
@@ -443,11 +532,17 @@ def _rows(indicator: Indicator, settings: _Resolved, drawn: _Drawn, areas: _Area
         for y in year_index:
             if municipal and absent[r, y] and indicator.id != config.population_indicator:
                 continue
-            hidden = _hidden_sexes(drawn.count[r, y], threshold) if municipal and suppressible else set()
+            hidden = (
+                _hidden_sexes(drawn.count[r, y], threshold) if municipal and suppressible else set()
+            )
             suppressed += bool(hidden & set(sexes))
             for s, sex in zip(sex_index, sexes):
-                row: dict[str, Any] = {"indicator": indicator.id, "region": region_id,
-                                       "year": areas.years[y], "gender": sex}
+                row: dict[str, Any] = {
+                    "indicator": indicator.id,
+                    "region": region_id,
+                    "year": areas.years[y],
+                    "gender": sex,
+                }
                 value, count = drawn.value[r, y, s], drawn.count[r, y, s]
                 if sex not in hidden and not math.isnan(value):
                     row["value"] = _number(value, indicator.decimals)
@@ -464,7 +559,9 @@ def _metadata(indicator: Indicator, settings: _Resolved, config: GeneratorConfig
         "title": {"fi": indicator.title_fi, "sv": indicator.title_sv, "en": ""},
         "primaryValueType": {"code": indicator.value_type.value},
         "decimals": indicator.decimals,
-        "organization": {"title": {"fi": config.organizations.get(indicator.producer, indicator.producer)}},
+        "organization": {
+            "title": {"fi": config.organizations.get(indicator.producer, indicator.producer)}
+        },
         "range": {"start": settings.years[0], "end": settings.years[-1]},
         "description": {"fi": config.note},
         "synthetic": True,
@@ -472,8 +569,11 @@ def _metadata(indicator: Indicator, settings: _Resolved, config: GeneratorConfig
 
 
 def _data_url(indicator_id: int, years: list[int], sexes: list[str]) -> str:
-    query = "&".join([f"indicator={indicator_id}"] + [f"years={y}" for y in years]
-                     + [f"genders={s}" for s in sexes])
+    query = "&".join(
+        [f"indicator={indicator_id}"]
+        + [f"years={y}" for y in years]
+        + [f"genders={s}" for s in sexes]
+    )
     return f"{SOTKANET_BASE}json?{query}"
 
 
@@ -482,6 +582,7 @@ def _compact(payload: Any) -> bytes:
 
 
 # --- another county's demo -------------------------------------------------------------------------
+
 
 def _slug(text: str) -> str:
     table = str.maketrans({"ä": "a", "ö": "o", "å": "a", " ": "-"})
@@ -501,18 +602,24 @@ def settings_for_county(raw: dict[str, Any], county: str, regions: Regions) -> d
     else:
         item = regions.county(county)
         settings["county"] = item.code
-        names = {str(k).zfill(2): v.get("name", "") for k, v in (raw.get("counties") or {}).items()
-                 if isinstance(v, dict)}
+        names = {
+            str(k).zfill(2): v.get("name", "")
+            for k, v in (raw.get("counties") or {}).items()
+            if isinstance(v, dict)
+        }
         short = names.get(item.code) or item.name_fi.replace(" hyvinvointialue", "")
         settings["snapshot_id"] = f"demo-{item.code}-{_slug(short)}"
         where = short
-    settings["note"] = (f"Synteettinen esimerkkiaineisto ({where}), ei todellisia lukuja: luvut ja "
-                        "kuntien väkiluvut on arvottu hyte-ohjelmalla Sotkanetin muotoon. "
-                        "Synthetic demo data, not real figures.")
+    settings["note"] = (
+        f"Synteettinen esimerkkiaineisto ({where}), ei todellisia lukuja: luvut ja "
+        "kuntien väkiluvut on arvottu hyte-ohjelmalla Sotkanetin muotoon. "
+        "Synthetic demo data, not real figures."
+    )
     return settings
 
 
 # --- the snapshot -------------------------------------------------------------------------------------
+
 
 def generate_demo(
     target: Path,
@@ -543,13 +650,19 @@ def generate_demo(
     if settings.years[0] > settings.years[1]:
         raise HyteError(f"{source}: field 'years': write [first, last], e.g. [2010, 2025].")
     if len(catalog) == 0:
-        raise HyteError(f"{catalog.source}: the catalog has no indicators; the demo needs at least one.")
+        raise HyteError(
+            f"{catalog.source}: the catalog has no indicators; the demo needs at least one."
+        )
     areas = _areas(settings, regions, source)
 
     builder = SnapshotBuilder(Path(target), source="demo", synthetic=True, resume=False)
     try:
-        builder.write_raw(REGIONS_FILE, _compact(areas.regions_json), url=f"{SOTKANET_BASE}regions",
-                          generated_by="hyte demo")
+        builder.write_raw(
+            REGIONS_FILE,
+            _compact(areas.regions_json),
+            url=f"{SOTKANET_BASE}regions",
+            generated_by="hyte demo",
+        )
         tables: list[pd.DataFrame] = []
         report = LoadReport()
         suppressed_total = 0
@@ -561,22 +674,35 @@ def generate_demo(
             suppressed_total += suppressed
             sexes = list(SEXES) if indicator.by_sex else ["total"]
             meta = _metadata(indicator, resolved, settings)
-            builder.write_raw(f"indicator_{indicator.id}.json.gz", _compact(meta),
-                              url=f"{SOTKANET_BASE}indicators/{indicator.id}", generated_by="hyte demo")
+            builder.write_raw(
+                f"indicator_{indicator.id}.json.gz",
+                _compact(meta),
+                url=f"{SOTKANET_BASE}indicators/{indicator.id}",
+                generated_by="hyte demo",
+            )
             name = f"data_{indicator.id}.json.gz"
-            builder.write_raw(name, _compact(rows), url=_data_url(indicator.id, resolved.years, sexes),
-                              generated_by="hyte demo")
+            builder.write_raw(
+                name,
+                _compact(rows),
+                url=_data_url(indicator.id, resolved.years, sexes),
+                generated_by="hyte demo",
+            )
             builder.indicators[str(indicator.id)] = meta
             table, part = tidy_from_rows(json.loads(builder.read_raw(name)), regions, source=name)
             if part.bad_rows or part.unknown_regions:
-                raise HyteError(f"{name}: the demo rows did not load cleanly ({'; '.join(part.lines())}); "
-                                "this is a bug in hyte.data.demo.")
+                raise HyteError(
+                    f"{name}: the demo rows did not load cleanly ({'; '.join(part.lines())}); "
+                    "this is a bug in hyte.data.demo."
+                )
             report.rows_in += part.rows_in
             report.rows_out += part.rows_out
             report.missing_value += part.missing_value
             tables.append(table)
-        table = pd.concat(tables, ignore_index=True).sort_values(
-            ["indicator", "region_id", "year", "sex"], kind="stable").reset_index(drop=True)
+        table = (
+            pd.concat(tables, ignore_index=True)
+            .sort_values(["indicator", "region_id", "year", "sex"], kind="stable")
+            .reset_index(drop=True)
+        )
         builder.set_table(table)
         write_bytes_atomic(builder.work / GENERATOR_FILE, config_bytes)  # kept beside the snapshot
         builder.notes.append(settings.note)

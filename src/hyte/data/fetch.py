@@ -22,9 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from hyte.data.catalog import Catalog
-from hyte.data.tidy import SEXES, LoadReport
-from hyte.errors import HyteError
-from hyte.paths import data_dir, reference_dir
 from hyte.data.regions import load_regions
 from hyte.data.snapshot import Snapshot, SnapshotBuilder, refuse_existing
 from hyte.data.sotkanet import (
@@ -36,6 +33,9 @@ from hyte.data.sotkanet import (
     region_categories,
     tidy_from_sources,
 )
+from hyte.data.tidy import SEXES, LoadReport
+from hyte.errors import HyteError
+from hyte.paths import data_dir, reference_dir
 
 REGIONS_FILE = "regions.json.gz"
 _SNAPSHOT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
@@ -50,8 +50,10 @@ def check_snapshot_id(snapshot_id: str) -> str:
     """A folder name under data/snapshots/: letters, digits, '.', '_', '-'; not 'demo'."""
     text = str(snapshot_id).strip()
     if not _SNAPSHOT_ID.fullmatch(text) or text == "demo":
-        raise HyteError(f"Snapshot id '{snapshot_id}' is not usable: use letters, digits, '.', '_' "
-                        "and '-' (e.g. sotkanet-2026-11-28); 'demo' is reserved.")
+        raise HyteError(
+            f"Snapshot id '{snapshot_id}' is not usable: use letters, digits, '.', '_' "
+            "and '-' (e.g. sotkanet-2026-11-28); 'demo' is reserved."
+        )
     return text
 
 
@@ -63,8 +65,9 @@ def parse_years(text: str) -> list[int]:
             continue
         match = re.fullmatch(r"(\d{4})(?:-(\d{4}))?", part)
         if not match:
-            raise HyteError(f"--years '{text}': write a range like 2010-2025, or years like "
-                            "2015,2018.")
+            raise HyteError(
+                f"--years '{text}': write a range like 2010-2025, or years like 2015,2018."
+            )
         start, end = int(match[1]), int(match[2] or match[1])
         if end < start or start < 1900 or end > 2100:
             raise HyteError(f"--years '{text}': the range {part} is empty or outside 1900–2100.")
@@ -121,11 +124,18 @@ def fetch_snapshot(
                 bar.update(task, description=f"indikaattori {indicator}")
             try:
                 meta_name, data_name = f"indicator_{indicator}.json.gz", f"data_{indicator}.json.gz"
-                meta = _saved_or_fetched(builder, meta_name, client.url(f"indicators/{indicator}"),
-                                         partial(client.indicator, indicator))
-                data = _saved_or_fetched(builder, data_name,
-                                         client.data_url(indicator, years, genders),
-                                         partial(client.data, indicator, years, genders))
+                meta = _saved_or_fetched(
+                    builder,
+                    meta_name,
+                    client.url(f"indicators/{indicator}"),
+                    partial(client.indicator, indicator),
+                )
+                data = _saved_or_fetched(
+                    builder,
+                    data_name,
+                    client.data_url(indicator, years, genders),
+                    partial(client.data, indicator, years, genders),
+                )
             except HyteError as exc:
                 raise HyteError(
                     f"Indicator {indicator} ({number}/{len(ids)}) could not be fetched: {exc} "
@@ -137,14 +147,21 @@ def fetch_snapshot(
             if bar:
                 bar.advance(task)
 
-    _drop_unrequested(builder, {REGIONS_FILE, *(f"indicator_{i}.json.gz" for i in ids),
-                                *(f"data_{i}.json.gz" for i in ids)})
+    _drop_unrequested(
+        builder,
+        {
+            REGIONS_FILE,
+            *(f"indicator_{i}.json.gz" for i in ids),
+            *(f"data_{i}.json.gz" for i in ids),
+        },
+    )
     table, report = tidy_from_sources(sources, reference, other_regions=other_regions)
     if table.empty:
         raise HyteError(
             f"Sotkanet returned no rows for municipalities, counties or the country for indicators "
             f"{', '.join(map(str, ids))} in {years[0]}–{years[-1]}; nothing was written. Check the "
-            f"indicator ids and --years (the responses are kept in {builder.work}).")
+            f"indicator ids and --years (the responses are kept in {builder.work})."
+        )
     builder.set_table(table)
     builder.notes.append(f"{ATTRIBUTION_FI}. Lisenssi CC BY 4.0.")
     snapshot = builder.finish(
@@ -169,8 +186,10 @@ def _indicator_ids(catalog: Catalog | None, indicators: Sequence[int] | None) ->
     else:
         ids = []
     if not ids:
-        raise HyteError("No indicators to fetch: add indicators to the catalog "
-                        "(data/indicators.yml) or give --indicator ID.")
+        raise HyteError(
+            "No indicators to fetch: add indicators to the catalog "
+            "(data/indicators.yml) or give --indicator ID."
+        )
     if any(i <= 0 for i in ids):
         raise HyteError(f"Indicator ids must be positive Sotkanet ids, got {ids}.")
     return list(dict.fromkeys(ids))
@@ -215,5 +234,11 @@ def _progress_bar(enabled: bool):
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )

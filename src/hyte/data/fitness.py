@@ -56,30 +56,47 @@ class Fitness:
         """What limits the reports made from this snapshot (English, one line each)."""
         out = []
         if not self.municipalities:
-            out.append(f"no values for any municipality of county {self.county_code} {self.county_name}: "
-                       "cards will be empty; import or fetch this county's municipalities")
+            out.append(
+                f"no values for any municipality of county {self.county_code} {self.county_name}: "
+                "cards will be empty; import or fetch this county's municipalities"
+            )
         if not self.county_rows:
-            out.append(f"no county rows ({self.county_name}): cards cannot be compared with the county; "
-                       "add the county level (HYVINVOINTIALUE) to the download")
+            out.append(
+                f"no county rows ({self.county_name}): cards cannot be compared with the county; "
+                "add the county level (HYVINVOINTIALUE) to the download"
+            )
         if not self.country_rows:
-            out.append("no whole-country rows (region 658): nothing can be compared with the country; "
-                       "add the country level (MAA) to the download")
+            out.append(
+                "no whole-country rows (region 658): nothing can be compared with the country; "
+                "add the country level (MAA) to the download"
+            )
         if not self.counts:
-            out.append("no counts (absValue): no confidence intervals, comparisons or trend tests; "
-                       "download with the absolute values")
+            out.append(
+                "no counts (absValue): no confidence intervals, comparisons or trend tests; "
+                "download with the absolute values"
+            )
         if not self.sexes:
-            out.append("no women's/men's values: the cards' women/men section stays empty; "
-                       "download with genders=male and genders=female as well")
+            out.append(
+                "no women's/men's values: the cards' women/men section stays empty; "
+                "download with genders=male and genders=female as well"
+            )
         if self.catalog_total and self.catalog_present / self.catalog_total < 0.5:
-            out.append(f"only {self.catalog_present}/{self.catalog_total} catalog indicators present")
+            out.append(
+                f"only {self.catalog_present}/{self.catalog_total} catalog indicators present"
+            )
         return out
 
     def lines(self) -> list[str]:
         """The fitness report as lines for the terminal."""
-        years = (f"{self.first_year}–{self.last_year}" if self.first_year is not None else "none")
-        levels = [(f"municipalities {self.municipalities}/{self.municipalities_total} of county "
-                   f"{self.county_code}"), f"county {'yes' if self.county_rows else 'NO'}",
-                  f"country {'yes' if self.country_rows else 'NO'}"]
+        years = f"{self.first_year}–{self.last_year}" if self.first_year is not None else "none"
+        levels = [
+            (
+                f"municipalities {self.municipalities}/{self.municipalities_total} of county "
+                f"{self.county_code}"
+            ),
+            f"county {'yes' if self.county_rows else 'NO'}",
+            f"country {'yes' if self.country_rows else 'NO'}",
+        ]
         out = [
             "Snapshot fitness:",
             f"  levels: {', '.join(levels)}",
@@ -99,9 +116,11 @@ class Fitness:
         if self.unknown_regions:
             ids = ", ".join(list(self.unknown_regions)[:12])
             more = " …" if len(self.unknown_regions) > 12 else ""
-            out.append(f"  unknown region ids left out: {ids}{more} – add Sotkanet's /regions response "
-                       "(https://sotkanet.fi/rest/1.1/regions, saved as JSON) to the files imported so "
-                       "they can be told apart, or check data/reference/ for a missing municipality")
+            out.append(
+                f"  unknown region ids left out: {ids}{more} – add Sotkanet's /regions response "
+                "(https://sotkanet.fi/rest/1.1/regions, saved as JSON) to the files imported so "
+                "they can be told apart, or check data/reference/ for a missing municipality"
+            )
         out.extend(f"  WARNING: {p}" for p in self.problems())
         return out
 
@@ -118,16 +137,25 @@ class Fitness:
         if not missing:
             return ""
         listed = missing[0] if len(missing) == 1 else ", ".join(missing[:-1]) + " ja " + missing[-1]
-        what = ("vertailuja ja trenditestejä ei voi tehdä" if not self.comparisons_possible
-                else "osa vertailuista jää tekemättä")
-        return (f"Aineistossa ei ole {listed}, joten {what}. "
-                f"Aineisto kattaa {self.catalog_present}/{self.catalog_total} luettelon indikaattoria"
-                + (f" vuosilta {self.first_year}–{self.last_year}." if self.first_year is not None
-                   else "."))
+        what = (
+            "vertailuja ja trenditestejä ei voi tehdä"
+            if not self.comparisons_possible
+            else "osa vertailuista jää tekemättä"
+        )
+        return (
+            f"Aineistossa ei ole {listed}, joten {what}. "
+            f"Aineisto kattaa {self.catalog_present}/{self.catalog_total} luettelon indikaattoria"
+            + (
+                f" vuosilta {self.first_year}–{self.last_year}."
+                if self.first_year is not None
+                else "."
+            )
+        )
 
 
-def assess(table: pd.DataFrame, catalog, county, regions, *,
-           load_report: Mapping[str, Any] | None = None) -> Fitness:
+def assess(
+    table: pd.DataFrame, catalog, county, regions, *, load_report: Mapping[str, Any] | None = None
+) -> Fitness:
     """The fitness of ``table`` for reporting on ``county`` (a :class:`hyte.data.regions.County`)."""
     valued = table[table["value"].notna()]
     members = {m.sotkanet_id for m in regions.county_municipalities(county.code)}
@@ -161,8 +189,9 @@ def assess(table: pd.DataFrame, catalog, county, regions, *,
 
 def assess_snapshot(snapshot, catalog, county, regions) -> Fitness:
     """:func:`assess` of a :class:`hyte.data.snapshot.Snapshot`, with its manifest's load report."""
-    return assess(snapshot.table(), catalog, county, regions,
-                  load_report=snapshot.manifest.get("load_report"))
+    return assess(
+        snapshot.table(), catalog, county, regions, load_report=snapshot.manifest.get("load_report")
+    )
 
 
 def notice_callout(ctx) -> str:
@@ -173,5 +202,7 @@ def notice_callout(ctx) -> str:
     text = assess(ctx.table, ctx.catalog, ctx.county, ctx.regions).notice_fi()
     if not text:
         return ""
-    return ("::: {.callout-note}\n## Vertailut eivät ole mahdollisia\n\n"
-            f"{escape_markdown(text, inline=True)}\n:::\n")
+    return (
+        "::: {.callout-note}\n## Vertailut eivät ole mahdollisia\n\n"
+        f"{escape_markdown(text, inline=True)}\n:::\n"
+    )

@@ -31,10 +31,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from hyte.data.tidy import LoadReport
-from hyte.errors import HyteError
 from hyte.data.fetch import check_snapshot_id
-from hyte.paths import data_dir, reference_dir
 from hyte.data.regions import Regions, load_regions, normalise_municipality_code
 from hyte.data.snapshot import Snapshot, SnapshotBuilder, refuse_existing
 from hyte.data.sotkanet import (
@@ -48,6 +45,9 @@ from hyte.data.sotkanet import (
     rows_from_json,
     tidy_from_sources,
 )
+from hyte.data.tidy import LoadReport
+from hyte.errors import HyteError
+from hyte.paths import data_dir, reference_dir
 
 _MUNICIPALITY_CODE_COLUMNS = ("municipality_code", "kunta", "kuntakoodi", "municipality")
 _CATEGORY_COLUMNS = ("region_category", "region.category", "category")
@@ -64,9 +64,12 @@ class ImportReport(LoadReport):
         out = super().lines()
         if self.unknown_municipality_codes:
             codes = ", ".join(sorted(self.unknown_municipality_codes)[:12])
-            out.insert(1, f"{sum(self.unknown_municipality_codes.values())} rows of "
-                          f"{len(self.unknown_municipality_codes)} municipality code(s) not in the "
-                          f"2026 division left out ({codes})")
+            out.insert(
+                1,
+                f"{sum(self.unknown_municipality_codes.values())} rows of "
+                f"{len(self.unknown_municipality_codes)} municipality code(s) not in the "
+                f"2026 division left out ({codes})",
+            )
         return out
 
     def to_dict(self) -> dict[str, Any]:
@@ -120,29 +123,48 @@ def import_files(
                 _note_category(row["region"], category, reference, other_regions)
         sources.append((item.name, rows))
     if not sources:
-        raise HyteError("None of the files holds data rows (only /regions or /indicators "
-                        "responses); add a Sotkanet /json or /csv data file.")
+        raise HyteError(
+            "None of the files holds data rows (only /regions or /indicators "
+            "responses); add a Sotkanet /json or /csv data file."
+        )
 
     table, _ = tidy_from_sources(sources, reference, other_regions=other_regions, report=report)
     _check_each_file_used(sources, report)
     if table.empty:
-        raise HyteError("The files hold no rows for municipalities of the 2026 division, counties "
-                        "or the country; nothing was written. " + "; ".join(report.lines()))
+        raise HyteError(
+            "The files hold no rows for municipalities of the 2026 division, counties "
+            "or the country; nothing was written. " + "; ".join(report.lines())
+        )
 
     target = data_dir(root) / "snapshots" / snapshot_id
     builder = SnapshotBuilder(target, source="import", resume=False)
     try:
         for raw_name, item in zip(_raw_names(loaded), loaded, strict=True):
-            builder.write_raw(raw_name, item.payload, original_path=str(item.path.resolve()),
-                              original_sha256=item.sha256, format=item.kind)
-            report.inputs.append({
-                "file": str(item.path), "raw": f"raw/{raw_name}", "format": item.kind,
-                "rows": len(item.content) if item.kind != "metadata" else 0})
+            builder.write_raw(
+                raw_name,
+                item.payload,
+                original_path=str(item.path.resolve()),
+                original_sha256=item.sha256,
+                format=item.kind,
+            )
+            report.inputs.append(
+                {
+                    "file": str(item.path),
+                    "raw": f"raw/{raw_name}",
+                    "format": item.kind,
+                    "rows": len(item.content) if item.kind != "metadata" else 0,
+                }
+            )
         builder.indicators.update(indicators)
         builder.set_table(table)
         builder.notes.append(f"{ATTRIBUTION_FI}. Lisenssi CC BY 4.0. Tuotu tiedostoista.")
-        snapshot = builder.finish(snapshot_id, inputs=report.inputs, load_report=report.to_dict(),
-                                  attribution=ATTRIBUTION_FI, licence="CC BY 4.0")
+        snapshot = builder.finish(
+            snapshot_id,
+            inputs=report.inputs,
+            load_report=report.to_dict(),
+            attribution=ATTRIBUTION_FI,
+            licence="CC BY 4.0",
+        )
     except BaseException:
         builder.abandon()
         raise
@@ -187,7 +209,8 @@ def _load(path: Path) -> _Input:
     header, rows = read_delimited(payload, source)
     lowered = {h.strip().lower() for h in header}
     if any(c in lowered for c in _MUNICIPALITY_CODE_COLUMNS) and not any(
-            canonical_column(h) == "region" for h in header):
+        canonical_column(h) == "region" for h in header
+    ):
         return _Input(path, payload, digest, "municipality_table", rows, header)
     data_rows = parse_csv_rows(payload, source)
     category_column = next((h for h in header if h.strip().lower() in _CATEGORY_COLUMNS), None)
@@ -202,8 +225,10 @@ def _classify_json(data: Any, source: str) -> tuple[str, Any]:
     if isinstance(data, dict):
         if "id" in data and "title" in data:
             return "metadata", data
-        raise HyteError(f"{source}: a JSON object that is not an /indicators/{{id}} response; "
-                        "expected a Sotkanet /json data list.")
+        raise HyteError(
+            f"{source}: a JSON object that is not an /indicators/{{id}} response; "
+            "expected a Sotkanet /json data list."
+        )
     if not isinstance(data, list):
         raise HyteError(f"{source}: expected a JSON list of Sotkanet data rows.")
     if data and all(isinstance(d, dict) for d in data):
@@ -213,8 +238,10 @@ def _classify_json(data: Any, source: str) -> tuple[str, Any]:
         if "title" in first and "id" in first and "region" not in first:
             if len(data) == 1:
                 return "metadata", first
-            raise HyteError(f"{source}: this is an /indicators list ({len(data)} indicators), "
-                            "not data; import /json or /csv data responses.")
+            raise HyteError(
+                f"{source}: this is an /indicators list ({len(data)} indicators), "
+                "not data; import /json or /csv data responses."
+            )
     return "rows", rows_from_json(data, source)
 
 
@@ -225,29 +252,37 @@ def _with_indicator(item: _Input, indicator: int | None) -> list[dict[str, Any]]
             if row.get("indicator") in (None, ""):
                 row["indicator"] = int(indicator)
             elif str(row["indicator"]).strip() != str(int(indicator)):
-                row["_problem"] = (f"indicator {row['indicator']!r}, not the {indicator} given with "
-                                   "--indicator")
+                row["_problem"] = (
+                    f"indicator {row['indicator']!r}, not the {indicator} given with --indicator"
+                )
     elif rows and all(row.get("indicator") in (None, "") for row in rows):
-        raise HyteError(f"{item.path}: the file has no indicator column; give the Sotkanet id with "
-                        "--indicator ID (e.g. --indicator 127).")
+        raise HyteError(
+            f"{item.path}: the file has no indicator column; give the Sotkanet id with "
+            "--indicator ID (e.g. --indicator 127)."
+        )
     return rows
 
 
-def _municipality_rows(item: _Input, indicator: int | None, reference: Regions,
-                       report: ImportReport) -> list[dict[str, Any]]:
+def _municipality_rows(
+    item: _Input, indicator: int | None, reference: Regions, report: ImportReport
+) -> list[dict[str, Any]]:
     """``municipality_code,primary.value,year`` rows -> Sotkanet rows (via Sotkanet region ids)."""
     header = item.header
     code_column = next(h for h in header if h.strip().lower() in _MUNICIPALITY_CODE_COLUMNS)
     columns = {canonical_column(h): h for h in header if canonical_column(h)}
     missing = [f for f in ("year", "value") if f not in columns]
     if missing:
-        raise HyteError(f"{item.path}: no column for {', '.join(missing)} in the header "
-                        f"({', '.join(header)}); expected municipality_code,primary.value,year.")
+        raise HyteError(
+            f"{item.path}: no column for {', '.join(missing)} in the header "
+            f"({', '.join(header)}); expected municipality_code,primary.value,year."
+        )
     has_indicator = "indicator" in columns
     if indicator is None and not has_indicator:
-        raise HyteError(f"{item.path}: the file has municipality codes but no indicator column; "
-                        "give the Sotkanet id with --indicator ID (e.g. --indicator 127 for "
-                        "population).")
+        raise HyteError(
+            f"{item.path}: the file has municipality codes but no indicator column; "
+            "give the Sotkanet id with --indicator ID (e.g. --indicator 127 for "
+            "population)."
+        )
     rows = []
     for raw in item.content:
         text = raw.get(code_column)
@@ -284,15 +319,18 @@ def _note_category(region: Any, category: str, reference: Regions, other: dict[i
     other[region_id] = "KUNTA not in the 2026 division" if category == "KUNTA" else category
 
 
-def _check_each_file_used(sources: Iterable[tuple[str, list[dict[str, Any]]]],
-                          report: ImportReport) -> None:
+def _check_each_file_used(
+    sources: Iterable[tuple[str, list[dict[str, Any]]]], report: ImportReport
+) -> None:
     """A data file whose every row is bad is the wrong file: stop with its first problem."""
     for name, rows in sources:
         problems = [b for b in report.bad_rows if b.startswith(f"{name} row ")]
         candidates = [r for r in rows if not r.get("_skip")]
         if candidates and len(problems) >= len(candidates):
-            raise HyteError(f"{name}: no usable row ({len(problems)} bad rows); first: "
-                            f"{problems[0]}. Is this a Sotkanet /json or /csv data file?")
+            raise HyteError(
+                f"{name}: no usable row ({len(problems)} bad rows); first: "
+                f"{problems[0]}. Is this a Sotkanet /json or /csv data file?"
+            )
 
 
 def _raw_names(loaded: Sequence[_Input]) -> list[str]:

@@ -50,8 +50,6 @@ import pandas as pd
 from pydantic import Field, ValidationError, model_validator
 
 from hyte.data.catalog import Catalog, CIMethod, Indicator
-from hyte.data.tidy import KEY, TIDY_COLUMNS
-from hyte.errors import HyteError
 from hyte.data.regions import (
     COUNTRY,
     COUNTRY_CODE,
@@ -61,16 +59,37 @@ from hyte.data.regions import (
     MUNICIPALITY,
     Regions,
 )
+from hyte.data.tidy import KEY, TIDY_COLUMNS
+from hyte.errors import HyteError
 from hyte.yamlio import describe_validation_error, read_yaml
 
 LOCAL_ID_BASE = 900_000_000
 _CODE = re.compile(r"^([A-Z]{1,3})(\d{1,4})$")
 CSV_COLUMNS = ("indicator", "region", "year", "sex", "value", "count", "source", "licence")
 REQUIRED_COLUMNS = ("indicator", "region", "year", "value", "source", "licence")
-VALUE_COLUMNS = ("indicator", "region_code", "region_level", "year", "sex", "value", "count",
-                 "source", "licence", "file", "imported")
-_SEXES = {"": "total", "total": "total", "male": "male", "female": "female", "yhteensä": "total",
-          "miehet": "male", "naiset": "female", "kaikki": "total"}
+VALUE_COLUMNS = (
+    "indicator",
+    "region_code",
+    "region_level",
+    "year",
+    "sex",
+    "value",
+    "count",
+    "source",
+    "licence",
+    "file",
+    "imported",
+)
+_SEXES = {
+    "": "total",
+    "total": "total",
+    "male": "male",
+    "female": "female",
+    "yhteensä": "total",
+    "miehet": "male",
+    "naiset": "female",
+    "kaikki": "total",
+}
 
 
 def local_id(code: str) -> int:
@@ -80,7 +99,9 @@ def local_id(code: str) -> int:
     ``L01`` → 900 620 001. A code is 1–3 capital letters and 1–4 digits."""
     match = _CODE.match(str(code).strip())
     if not match:
-        raise ValueError(f"a local code is 1–3 capital letters and 1–4 digits, e.g. L01 (got {code!r})")
+        raise ValueError(
+            f"a local code is 1–3 capital letters and 1–4 digits, e.g. L01 (got {code!r})"
+        )
     letters = 0
     for char in match[1]:
         letters = letters * 27 + (ord(char) - ord("A") + 1)
@@ -149,7 +170,8 @@ def load_local_catalog(path: Path, catalog: Catalog) -> list[LocalIndicator]:
     seen: dict[int, str] = {}
     for position, entry in enumerate(entries, start=1):
         name = f"indicator #{position}" + (
-            f" (code {entry.get('code')})" if isinstance(entry, dict) and entry.get("code") else "")
+            f" (code {entry.get('code')})" if isinstance(entry, dict) and entry.get("code") else ""
+        )
         if not isinstance(entry, dict):
             raise HyteError(f"{path}: {name}: expected a mapping of fields.")
         try:
@@ -157,15 +179,21 @@ def load_local_catalog(path: Path, catalog: Catalog) -> list[LocalIndicator]:
         except ValidationError as exc:
             raise HyteError(describe_validation_error(exc, path, name)) from None
         if indicator.id in seen:
-            raise HyteError(f"{path}: {name}: field 'code': the same code as {seen[indicator.id]}; "
-                            "each local code may appear once.")
+            raise HyteError(
+                f"{path}: {name}: field 'code': the same code as {seen[indicator.id]}; "
+                "each local code may appear once."
+            )
         seen[indicator.id] = indicator.code
         if indicator.group not in catalog.groups:
-            raise HyteError(f"{path}: {name}: field 'group': unknown group '{indicator.group}'; "
-                            f"use one of {', '.join(catalog.groups)}.")
+            raise HyteError(
+                f"{path}: {name}: field 'group': unknown group '{indicator.group}'; "
+                f"use one of {', '.join(catalog.groups)}."
+            )
         if indicator.theme not in catalog.themes:
-            raise HyteError(f"{path}: {name}: field 'theme': unknown theme '{indicator.theme}'; "
-                            f"use one of {', '.join(catalog.themes)}.")
+            raise HyteError(
+                f"{path}: {name}: field 'theme': unknown theme '{indicator.theme}'; "
+                f"use one of {', '.join(catalog.themes)}."
+            )
         out.append(indicator)
     return out
 
@@ -174,8 +202,12 @@ def with_local(catalog: Catalog, local: list[LocalIndicator]) -> Catalog:
     """The catalog with the local entries after the Sotkanet ones."""
     if not local:
         return catalog
-    return Catalog(groups=catalog.groups, themes=catalog.themes,
-                   indicators=[*catalog.indicators, *local], source=catalog.source)
+    return Catalog(
+        groups=catalog.groups,
+        themes=catalog.themes,
+        indicators=[*catalog.indicators, *local],
+        source=catalog.source,
+    )
 
 
 def display_id(indicator: Indicator) -> str:
@@ -204,7 +236,9 @@ def _resolve_indicator(text: str, catalog: Catalog) -> Indicator:
         try:
             indicator_id = local_id(value.upper())
         except ValueError:
-            raise ValueError(f"'{value}' is neither a Sotkanet id nor a local code such as L01") from None
+            raise ValueError(
+                f"'{value}' is neither a Sotkanet id nor a local code such as L01"
+            ) from None
     if indicator_id not in catalog:
         where = "data/local/indicators.yml" if is_local_id(indicator_id) else "data/indicators.yml"
         raise ValueError(f"'{value}' is not in the catalog; add it to {where} first")
@@ -217,8 +251,10 @@ def _resolve_region(text: str, regions: Regions) -> tuple[int, str, str, str]:
     if value.upper() in (COUNTRY_CODE, "MAA", "KOKO MAA"):
         return COUNTRY_SOTKANET_ID, COUNTRY_CODE, COUNTRY, COUNTRY_NAME_FI
     if not value.isdigit():
-        raise ValueError(f"'{value}' is not a region code; use 3 digits for a municipality (\"077\"), "
-                         "1–2 for a county (\"15\") or SSS for the whole country")
+        raise ValueError(
+            f"'{value}' is not a region code; use 3 digits for a municipality (\"077\"), "
+            '1–2 for a county ("15") or SSS for the whole country'
+        )
     if len(value) == 3:
         municipality = regions.municipalities.get(value)
         if municipality is None:
@@ -228,10 +264,14 @@ def _resolve_region(text: str, regions: Regions) -> tuple[int, str, str, str]:
         try:
             county = regions.county(value.zfill(2))
         except HyteError:
-            raise ValueError(f"unknown county code '{value}'; a municipality code has 3 digits with "
-                             f"leading zeros (\"{value.zfill(3)}\")") from None
+            raise ValueError(
+                f"unknown county code '{value}'; a municipality code has 3 digits with "
+                f'leading zeros ("{value.zfill(3)}")'
+            ) from None
         return county.sotkanet_id, county.code, COUNTY, county.name_fi
-    raise ValueError(f"'{value}' is not a region code (3 digits for a municipality, 1–2 for a county)")
+    raise ValueError(
+        f"'{value}' is not a region code (3 digits for a municipality, 1–2 for a county)"
+    )
 
 
 def _number(text: str, what: str) -> float:
@@ -239,7 +279,9 @@ def _number(text: str, what: str) -> float:
     try:
         number = float(value)
     except ValueError:
-        raise ValueError(f"'{text.strip()}' is not a number; write the {what} as e.g. 12.3 or 12,3") from None
+        raise ValueError(
+            f"'{text.strip()}' is not a number; write the {what} as e.g. 12.3 or 12,3"
+        ) from None
     if not math.isfinite(number):
         raise ValueError(f"'{text.strip()}' is not a finite number")
     return number
@@ -258,15 +300,21 @@ class LocalImport:
     written: Path | None = None
 
     def lines(self) -> list[str]:
-        out = [(f"{self.path}: {len(self.rows)} rows read; {self.added} added, {len(self.changed)} "
-               f"changed, {self.unchanged} unchanged")]
+        out = [
+            (
+                f"{self.path}: {len(self.rows)} rows read; {self.added} added, {len(self.changed)} "
+                f"changed, {self.unchanged} unchanged"
+            )
+        ]
         out.extend(f"  changed: {c}" for c in self.changed[:20])
         if self.written:
             out.append(f"Local values written to {self.written}")
         return out
 
 
-def read_local_csv(path: Path, catalog: Catalog, regions: Regions) -> tuple[pd.DataFrame, list[str]]:
+def read_local_csv(
+    path: Path, catalog: Catalog, regions: Regions
+) -> tuple[pd.DataFrame, list[str]]:
     """The file's rows as local values (VALUE_COLUMNS) and its problems (one line each)."""
     path = Path(path)
     if not path.is_file():
@@ -275,7 +323,8 @@ def read_local_csv(path: Path, catalog: Catalog, regions: Regions) -> tuple[pd.D
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError:
         return pd.DataFrame(columns=VALUE_COLUMNS), [
-            f"{path}: not UTF-8 text; save the CSV as UTF-8 (Excel: 'CSV UTF-8')."]
+            f"{path}: not UTF-8 text; save the CSV as UTF-8 (Excel: 'CSV UTF-8')."
+        ]
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
@@ -286,12 +335,16 @@ def read_local_csv(path: Path, catalog: Catalog, regions: Regions) -> tuple[pd.D
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
         return pd.DataFrame(columns=VALUE_COLUMNS), [
-            (f"{path}: header: missing column(s) {', '.join(missing)}; the header is "
-            f"{','.join(CSV_COLUMNS)} (count and sex may be left out).")]
+            (
+                f"{path}: header: missing column(s) {', '.join(missing)}; the header is "
+                f"{','.join(CSV_COLUMNS)} (count and sex may be left out)."
+            )
+        ]
     unknown = [h for h in header if h not in CSV_COLUMNS]
     if unknown:
         return pd.DataFrame(columns=VALUE_COLUMNS), [
-            f"{path}: header: unknown column(s) {', '.join(unknown)}; use {','.join(CSV_COLUMNS)}."]
+            f"{path}: header: unknown column(s) {', '.join(unknown)}; use {','.join(CSV_COLUMNS)}."
+        ]
     problems: list[str] = []
     rows: list[dict[str, Any]] = []
     today = dt.date.today().isoformat()
@@ -301,42 +354,63 @@ def read_local_csv(path: Path, catalog: Catalog, regions: Regions) -> tuple[pd.D
             continue
         where = f"{path}: row {number} (line {number + 1})"
         if len(cells) != len(header):
-            problems.append(f"{where}: {len(cells)} cells for {len(header)} columns; check the "
-                            f"separator ('{delimiter}') and quotes")
+            problems.append(
+                f"{where}: {len(cells)} cells for {len(header)} columns; check the "
+                f"separator ('{delimiter}') and quotes"
+            )
             continue
         raw = dict(zip(header, cells))
         row: dict[str, Any] = {}
         row_problems: list[str] = []
-        indicator = _check(row_problems, where, "indicator", _resolve_indicator, raw["indicator"],
-                           catalog)
+        indicator = _check(
+            row_problems, where, "indicator", _resolve_indicator, raw["indicator"], catalog
+        )
         region = _check(row_problems, where, "region", _resolve_region, raw["region"], regions)
         year = _check(row_problems, where, "year", _year, raw["year"])
         sex = _check(row_problems, where, "sex", _sex, raw.get("sex", ""))
         value = _check(row_problems, where, "value", _number, raw["value"], "value")
-        count = (_check(row_problems, where, "count", _count, raw["count"])
-                 if raw.get("count", "").strip() else None)
+        count = (
+            _check(row_problems, where, "count", _count, raw["count"])
+            if raw.get("count", "").strip()
+            else None
+        )
         source = raw["source"].strip()
         licence = raw["licence"].strip()
         if not source:
             row_problems.append(f"{where}: field 'source': empty; name who published the value")
         if not licence:
-            row_problems.append(f"{where}: field 'licence': empty; give the licence or terms of use")
+            row_problems.append(
+                f"{where}: field 'licence': empty; give the licence or terms of use"
+            )
         if row_problems:
             problems.extend(row_problems)
             continue
         key = (indicator.id, region[0], year, sex)
         if key in seen:
-            problems.append(f"{where}: the same indicator, region, year and sex as row {seen[key]}; "
-                            "keep one")
+            problems.append(
+                f"{where}: the same indicator, region, year and sex as row {seen[key]}; keep one"
+            )
             continue
         seen[key] = number
         if indicator.value_type.value == "PROS" and not 0 <= value <= 100:
-            problems.append(f"{where}: field 'value': {raw['value'].strip()} is not a percentage "
-                            f"(0–100) although {display_id(indicator)} is in %")
+            problems.append(
+                f"{where}: field 'value': {raw['value'].strip()} is not a percentage "
+                f"(0–100) although {display_id(indicator)} is in %"
+            )
             continue
-        row.update(indicator=display_id(indicator), region_code=region[1], region_level=region[2],
-                   year=year, sex=sex, value=value, count=count, source=source, licence=licence,
-                   file=path.name, imported=today)
+        row.update(
+            indicator=display_id(indicator),
+            region_code=region[1],
+            region_level=region[2],
+            year=year,
+            sex=sex,
+            value=value,
+            count=count,
+            source=source,
+            licence=licence,
+            file=path.name,
+            imported=today,
+        )
         rows.append(row)
     if not rows and not problems:
         problems.append(f"{path}: no data rows under the header.")
@@ -382,17 +456,24 @@ def read_values(root: Path) -> pd.DataFrame:
     path = values_path(root)
     if not path.is_file():
         return pd.DataFrame(columns=VALUE_COLUMNS)
-    frame = pd.read_csv(path, dtype={"indicator": str, "region_code": str}, keep_default_na=False,
-                        na_values={"value": [""], "count": [""]})
+    frame = pd.read_csv(
+        path,
+        dtype={"indicator": str, "region_code": str},
+        keep_default_na=False,
+        na_values={"value": [""], "count": [""]},
+    )
     missing = [c for c in VALUE_COLUMNS if c not in frame.columns]
     if missing:
-        raise HyteError(f"{path}: missing column(s) {', '.join(missing)}; it is written by "
-                        "`hyte import --local`, do not edit its header.")
+        raise HyteError(
+            f"{path}: missing column(s) {', '.join(missing)}; it is written by "
+            "`hyte import --local`, do not edit its header."
+        )
     return frame[list(VALUE_COLUMNS)]
 
 
-def import_local(path: Path, root: Path, catalog: Catalog, regions: Regions, *,
-                 dry_run: bool = False) -> LocalImport:
+def import_local(
+    path: Path, root: Path, catalog: Catalog, regions: Regions, *, dry_run: bool = False
+) -> LocalImport:
     """Validate the CSV; with no problem merge it into ``data/local/values.csv`` (atomically).
 
     Raises one HyteError listing every bad row (nothing written) when the file has any."""
@@ -400,8 +481,9 @@ def import_local(path: Path, root: Path, catalog: Catalog, regions: Regions, *,
 
     rows, problems = read_local_csv(path, catalog, regions)
     if problems:
-        raise HyteError(f"{len(problems)} problem(s) in {path}; nothing was imported:\n"
-                        + "\n".join(problems))
+        raise HyteError(
+            f"{len(problems)} problem(s) in {path}; nothing was imported:\n" + "\n".join(problems)
+        )
     result = LocalImport(Path(path), rows)
     current = read_values(root)
     key = ["indicator", "region_code", "year", "sex"]
@@ -410,12 +492,15 @@ def import_local(path: Path, root: Path, catalog: Catalog, regions: Regions, *,
         previous = old.get(tuple(str(v) for v in row[key]))
         if previous is None:
             result.added += 1
-        elif (float(previous["value"]) != float(row["value"])
-              or str(previous["source"]) != str(row["source"])
-              or str(previous["licence"]) != str(row["licence"])):
+        elif (
+            float(previous["value"]) != float(row["value"])
+            or str(previous["source"]) != str(row["source"])
+            or str(previous["licence"]) != str(row["licence"])
+        ):
             result.changed.append(
                 f"{row['indicator']} {row['region_code']} {row['year']} {row['sex']}: "
-                f"{previous['value']} → {row['value']}")
+                f"{previous['value']} → {row['value']}"
+            )
         else:
             result.unchanged += 1
     if result.added or result.changed:
@@ -438,10 +523,21 @@ def tidy_local(values: pd.DataFrame, catalog: Catalog, regions: Regions) -> pd.D
         text = str(r["indicator"])
         indicator_id = int(text) if text.isdigit() else local_id(text)
         region_id, code, level, name = _resolve_region(str(r["region_code"]), regions)
-        rows.append({"indicator": indicator_id, "region_id": region_id, "region_code": code,
-                     "region_level": level, "region_name": name, "year": int(r["year"]),
-                     "sex": r["sex"], "value": float(r["value"]),
-                     "count": float(r["count"]) if pd.notna(r["count"]) and r["count"] != "" else math.nan})
+        rows.append(
+            {
+                "indicator": indicator_id,
+                "region_id": region_id,
+                "region_code": code,
+                "region_level": level,
+                "region_name": name,
+                "year": int(r["year"]),
+                "sex": r["sex"],
+                "value": float(r["value"]),
+                "count": float(r["count"])
+                if pd.notna(r["count"]) and r["count"] != ""
+                else math.nan,
+            }
+        )
     return pd.DataFrame(rows).astype(TIDY_COLUMNS)
 
 
@@ -469,8 +565,11 @@ def sources_markdown(catalog: Catalog, values: pd.DataFrame, indicator_ids=None)
     licences of its values, the years. '' when there is none."""
     from hyte.markup import Document, Strong
 
-    chosen = [i for i in catalog if isinstance(i, LocalIndicator)
-              and (indicator_ids is None or i.id in set(indicator_ids))]
+    chosen = [
+        i
+        for i in catalog
+        if isinstance(i, LocalIndicator) and (indicator_ids is None or i.id in set(indicator_ids))
+    ]
     items = []
     for indicator in chosen:
         rows = provenance(values, indicator)
@@ -479,8 +578,11 @@ def sources_markdown(catalog: Catalog, values: pd.DataFrame, indicator_ids=None)
         sources = sorted({f"{s} ({lic})" for s, lic in zip(rows["source"], rows["licence"])})
         years = sorted({int(y) for y in rows["year"]})
         span = (f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0])) if years else ""
-        text = (f"{'; '.join(sources)}, vuodet {span}" if sources
-                else f"{indicator.source}; arvoja ei ole tuotu")
+        text = (
+            f"{'; '.join(sources)}, vuodet {span}"
+            if sources
+            else f"{indicator.source}; arvoja ei ole tuotu"
+        )
         items.append([Strong(f"{indicator.code} {indicator.short_fi}: "), text + "."])
     if not items:
         return ""

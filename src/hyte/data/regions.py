@@ -97,15 +97,21 @@ class Regions:
         self.municipalities = {m.code: m for m in municipalities}
         self.counties = {c.code: c for c in counties}
         self._by_sotkanet: dict[int, RegionRef] = {
-            COUNTRY_SOTKANET_ID: RegionRef(COUNTRY_SOTKANET_ID, COUNTRY, COUNTRY_CODE, COUNTRY_NAME_FI)
+            COUNTRY_SOTKANET_ID: RegionRef(
+                COUNTRY_SOTKANET_ID, COUNTRY, COUNTRY_CODE, COUNTRY_NAME_FI
+            )
         }
         for m in municipalities:
-            self._by_sotkanet[m.sotkanet_id] = RegionRef(m.sotkanet_id, MUNICIPALITY, m.code, m.name_fi)
+            self._by_sotkanet[m.sotkanet_id] = RegionRef(
+                m.sotkanet_id, MUNICIPALITY, m.code, m.name_fi
+            )
         for c in counties:
             self._by_sotkanet[c.sotkanet_id] = RegionRef(c.sotkanet_id, COUNTY, c.code, c.name_fi)
         for c in counties:  # Sotkanet's earlier ids of the counties (877–898) resolve to today's
             if c.sotkanet_id_old and c.sotkanet_id_old not in self._by_sotkanet:
-                self._by_sotkanet[c.sotkanet_id_old] = RegionRef(c.sotkanet_id, COUNTY, c.code, c.name_fi)
+                self._by_sotkanet[c.sotkanet_id_old] = RegionRef(
+                    c.sotkanet_id, COUNTY, c.code, c.name_fi
+                )
 
     def municipality(self, code: str | int) -> Municipality:
         key = normalise_municipality_code(code)
@@ -165,7 +171,9 @@ def finnish_sort_key(name: str) -> str:
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
     if not path.is_file():
-        raise HyteError(f"Reference file missing: {path}. Restore it from the repository (git checkout).")
+        raise HyteError(
+            f"Reference file missing: {path}. Restore it from the repository (git checkout)."
+        )
     with path.open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
 

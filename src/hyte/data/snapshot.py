@@ -19,15 +19,15 @@ import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from hyte import __version__
-from hyte.errors import HyteError
 from hyte.data.tidy import validate_tidy
+from hyte.errors import HyteError
 from hyte.paths import data_dir
 
 MANIFEST = "manifest.json"
@@ -39,7 +39,7 @@ SYNTHETIC_LABEL_SV = "exempeldata – inte verkliga siffror"
 
 
 def now_iso() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
 def sha256_file(path: Path) -> str:
@@ -86,7 +86,9 @@ def write_text_atomic(path: Path, text: str) -> None:
 
 
 def write_json_atomic(path: Path, payload: Any) -> None:
-    write_text_atomic(path, json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=False) + "\n")
+    write_text_atomic(
+        path, json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+    )
 
 
 @dataclass
@@ -130,8 +132,10 @@ class Snapshot:
             try:
                 frame = pd.read_parquet(path)
             except Exception as exc:  # pyarrow raises many kinds
-                raise HyteError(f"{path}: cannot read the snapshot table ({exc}). "
-                                "Rebuild the snapshot (hyte fetch / hyte import / hyte demo).") from None
+                raise HyteError(
+                    f"{path}: cannot read the snapshot table ({exc}). "
+                    "Rebuild the snapshot (hyte fetch / hyte import / hyte demo)."
+                ) from None
             self._table = validate_tidy(frame, path)
         return self._table.copy()
 
@@ -166,29 +170,42 @@ def open_snapshot(path: str | Path, root: Path | None = None) -> Snapshot:
     folder = resolve_snapshot_path(path, root)
     manifest_path = folder / MANIFEST
     if not manifest_path.is_file():
-        hint = "Run `hyte demo` to regenerate it." if folder.name == "demo" else (
-            "Make one with `hyte fetch` or `hyte import FILE...`, or set 'snapshot: demo' in hyte.yml.")
+        hint = (
+            "Run `hyte demo` to regenerate it."
+            if folder.name == "demo"
+            else (
+                "Make one with `hyte fetch` or `hyte import FILE...`, or set 'snapshot: demo' in hyte.yml."
+            )
+        )
         raise HyteError(f"No snapshot at {folder} (no {MANIFEST}). {hint}")
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     except UnicodeDecodeError:
-        raise HyteError(f"{manifest_path}: not UTF-8 text: the snapshot is damaged; rebuild it "
-                        "(hyte fetch / hyte import --replace).") from None
+        raise HyteError(
+            f"{manifest_path}: not UTF-8 text: the snapshot is damaged; rebuild it "
+            "(hyte fetch / hyte import --replace)."
+        ) from None
     except json.JSONDecodeError as exc:
-        raise HyteError(f"{manifest_path}: not valid JSON (line {exc.lineno}): the snapshot is damaged; "
-                        "rebuild it.") from None
+        raise HyteError(
+            f"{manifest_path}: not valid JSON (line {exc.lineno}): the snapshot is damaged; "
+            "rebuild it."
+        ) from None
     if not isinstance(manifest, dict):
-        raise HyteError(f"{manifest_path}: a manifest is a JSON object, this is a "
-                        f"{type(manifest).__name__}: the snapshot is damaged; rebuild it.")
+        raise HyteError(
+            f"{manifest_path}: a manifest is a JSON object, this is a "
+            f"{type(manifest).__name__}: the snapshot is damaged; rebuild it."
+        )
     return Snapshot(folder, manifest)
 
 
 def refuse_existing(target: Path, snapshot_id: str, replace: bool) -> None:
     """A snapshot is never replaced silently: an existing id needs ``--replace``."""
     if Path(target).exists() and not replace:
-        raise HyteError(f"Snapshot '{snapshot_id}' already exists ({target}): choose another "
-                        "--snapshot-id, or give --replace to replace it (the old one stays until the "
-                        "new one is complete).")
+        raise HyteError(
+            f"Snapshot '{snapshot_id}' already exists ({target}): choose another "
+            "--snapshot-id, or give --replace to replace it (the old one stays until the "
+            "new one is complete)."
+        )
 
 
 class SnapshotBuilder:
@@ -254,9 +271,17 @@ class SnapshotBuilder:
         entries = []
         for relative, info in sorted(self.files.items()):
             file_path = self.work / relative
-            entries.append({**info, "sha256": sha256_file(file_path), "bytes": file_path.stat().st_size})
-        entries.append({"path": TABLE, "sha256": sha256_file(table_path),
-                        "bytes": table_path.stat().st_size, "rows": int(len(self._table))})
+            entries.append(
+                {**info, "sha256": sha256_file(file_path), "bytes": file_path.stat().st_size}
+            )
+        entries.append(
+            {
+                "path": TABLE,
+                "sha256": sha256_file(table_path),
+                "bytes": table_path.stat().st_size,
+                "rows": int(len(self._table)),
+            }
+        )
         years = self._table["year"]
         manifest = {
             "snapshot_id": snapshot_id or self.target.name,

@@ -31,14 +31,16 @@ import urllib3
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt
 
 from hyte import __version__
-from hyte.data.tidy import KEY, SEXES, LoadReport, tidy_from_rows
-from hyte.errors import HyteError
 from hyte.data.regions import Regions
 from hyte.data.snapshot import now_iso
+from hyte.data.tidy import KEY, SEXES, LoadReport, tidy_from_rows
+from hyte.errors import HyteError
 
 DEFAULT_BASE_URL = "https://sotkanet.fi/rest/1.1"
-DEFAULT_USER_AGENT = (f"hyte/{__version__} (wellbeing reporting of a Finnish wellbeing services "
-                      f"county; python-requests/{requests.__version__})")
+DEFAULT_USER_AGENT = (
+    f"hyte/{__version__} (wellbeing reporting of a Finnish wellbeing services "
+    f"county; python-requests/{requests.__version__})"
+)
 ATTRIBUTION_FI = "Lähde: THL, Sotkanet"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER = 120.0  # seconds: never sleep longer than this on a server's Retry-After
@@ -48,14 +50,26 @@ ROW_FIELDS = ("indicator", "region", "year", "gender", "value", "absValue")
 
 # Column names seen in Sotkanet /csv responses, R sotkanet output and hand-made dumps.
 _COLUMN_ALIASES = {
-    "indicator": "indicator", "indicator id": "indicator", "indicator.id": "indicator",
+    "indicator": "indicator",
+    "indicator id": "indicator",
+    "indicator.id": "indicator",
     "indicator_id": "indicator",
-    "region": "region", "region id": "region", "region.id": "region", "region_id": "region",
+    "region": "region",
+    "region id": "region",
+    "region.id": "region",
+    "region_id": "region",
     "year": "year",
-    "gender": "gender", "sex": "gender",
-    "primary value": "value", "primary.value": "value", "primary_value": "value", "value": "value",
-    "absolute value": "absValue", "absolute.value": "absValue", "absolute_value": "absValue",
-    "absvalue": "absValue", "abs value": "absValue",
+    "gender": "gender",
+    "sex": "gender",
+    "primary value": "value",
+    "primary.value": "value",
+    "primary_value": "value",
+    "value": "value",
+    "absolute value": "absValue",
+    "absolute.value": "absValue",
+    "absolute_value": "absValue",
+    "absvalue": "absValue",
+    "abs value": "absValue",
 }
 
 
@@ -126,20 +140,31 @@ class SotkanetClient:
         try:
             return str(request.prepare().url)
         except (requests.RequestException, ValueError) as exc:
-            raise HyteError(f"--base-url '{self.base_url}' is not a usable URL ({_short(exc)}): "
-                            f"use e.g. {DEFAULT_BASE_URL}.") from None
+            raise HyteError(
+                f"--base-url '{self.base_url}' is not a usable URL ({_short(exc)}): "
+                f"use e.g. {DEFAULT_BASE_URL}."
+            ) from None
 
-    def data_url(self, indicator: int, years: Iterable[int],
-                 genders: Iterable[str] = SEXES, fmt: str = "json") -> str:
+    def data_url(
+        self,
+        indicator: int,
+        years: Iterable[int],
+        genders: Iterable[str] = SEXES,
+        fmt: str = "json",
+    ) -> str:
         """The /json or /csv URL of one indicator's data (years and genders repeated)."""
         if fmt not in ("json", "csv"):
             raise HyteError(f"Sotkanet data format '{fmt}' is not supported: use json or csv.")
         years = sorted({int(y) for y in years})
         if not years:
-            raise HyteError(f"No years given for indicator {indicator}: "
-                            "give e.g. --years 2010-2025.")
-        params = [("indicator", int(indicator)), *(("years", y) for y in years),
-                  *(("genders", g) for g in genders)]
+            raise HyteError(
+                f"No years given for indicator {indicator}: give e.g. --years 2010-2025."
+            )
+        params = [
+            ("indicator", int(indicator)),
+            *(("years", y) for y in years),
+            *(("genders", g) for g in genders),
+        ]
         return self.url(fmt, params)
 
     # --- endpoints --------------------------------------------------------------------------------
@@ -150,8 +175,9 @@ class SotkanetClient:
         raw = self.get(url)
         data = parse_json(raw, url)
         if not isinstance(data, list):
-            raise HyteError(f"{url}: expected a JSON list of indicators, "
-                            f"got {type(data).__name__}.")
+            raise HyteError(
+                f"{url}: expected a JSON list of indicators, got {type(data).__name__}."
+            )
         return Response(url, raw, data, now_iso())
 
     def indicator(self, indicator_id: int) -> Response:
@@ -166,8 +192,13 @@ class SotkanetClient:
         raw = self.get(url)
         return Response(url, raw, parse_regions(raw, url), now_iso())
 
-    def data(self, indicator: int, years: Iterable[int],
-             genders: Iterable[str] = SEXES, fmt: str = "json") -> Response:
+    def data(
+        self,
+        indicator: int,
+        years: Iterable[int],
+        genders: Iterable[str] = SEXES,
+        fmt: str = "json",
+    ) -> Response:
         """GET /json (or /csv): one indicator's rows for the years and genders, all regions."""
         url = self.data_url(indicator, years, genders, fmt)
         raw = self.get(url)
@@ -212,21 +243,31 @@ class SotkanetClient:
                     raise HyteError(
                         f"Sotkanet is busy (HTTP {response.status_code}) and asked to wait "
                         f"{asked:.0f} s before asking again (Retry-After: {header}); hyte waits at "
-                        f"most {MAX_RETRY_AFTER:.0f} s: try again later.")
-                raise _Transient(url, f"HTTP {response.status_code} {response.reason or ''}".strip(),
-                                 _retry_after(header))
+                        f"most {MAX_RETRY_AFTER:.0f} s: try again later."
+                    )
+                raise _Transient(
+                    url,
+                    f"HTTP {response.status_code} {response.reason or ''}".strip(),
+                    _retry_after(header),
+                )
             if response.status_code != 200:
-                hint = " Check the indicator id and --base-url." if response.status_code == 404 else ""
-                raise HyteError(f"Sotkanet refused {short_url(url)}: HTTP {response.status_code} "
-                                f"{response.reason or ''}.{hint}".replace(" .", "."))
+                hint = (
+                    " Check the indicator id and --base-url." if response.status_code == 404 else ""
+                )
+                raise HyteError(
+                    f"Sotkanet refused {short_url(url)}: HTTP {response.status_code} "
+                    f"{response.reason or ''}.{hint}".replace(" .", ".")
+                )
             return self._body(response, url, started)
 
     def _body(self, response: requests.Response, url: str, started: float) -> bytes:
         """The body, read as it arrives, within the total time limit and the size cap."""
         declared = response.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > self.max_bytes:
-            raise HyteError(f"Sotkanet's answer to {short_url(url)} would be {_size(int(declared))}, "
-                            f"more than hyte accepts ({_size(self.max_bytes)}): ask for fewer years.")
+            raise HyteError(
+                f"Sotkanet's answer to {short_url(url)} would be {_size(int(declared))}, "
+                f"more than hyte accepts ({_size(self.max_bytes)}): ask for fewer years."
+            )
         chunks, size = [], 0
         read1 = getattr(response.raw, "read1", None)  # returns as soon as some bytes arrived
         reader = partial(read1 or response.raw.read, decode_content=True)
@@ -237,13 +278,17 @@ class SotkanetClient:
                     break
                 size += len(chunk)
                 if size > self.max_bytes:
-                    raise HyteError(f"Sotkanet's answer to {short_url(url)} is larger than hyte "
-                                    f"accepts ({_size(self.max_bytes)}): ask for fewer years.")
+                    raise HyteError(
+                        f"Sotkanet's answer to {short_url(url)} is larger than hyte "
+                        f"accepts ({_size(self.max_bytes)}): ask for fewer years."
+                    )
                 chunks.append(chunk)
                 if time.monotonic() - started > self.total_timeout:
-                    raise HyteError(f"Sotkanet's answer to {short_url(url)} took longer than "
-                                    f"{self.total_timeout:.0f} s (only {_size(size)} arrived): the "
-                                    "service is slow; try again later.")
+                    raise HyteError(
+                        f"Sotkanet's answer to {short_url(url)} took longer than "
+                        f"{self.total_timeout:.0f} s (only {_size(size)} arrived): the "
+                        "service is slow; try again later."
+                    )
         except (requests.Timeout, urllib3.exceptions.TimeoutError) as exc:
             raise _Transient(url, f"timed out ({type(exc).__name__})") from None
         except (requests.ConnectionError, urllib3.exceptions.HTTPError, OSError) as exc:
@@ -255,8 +300,10 @@ class SotkanetClient:
         seconds = state.next_action.sleep if state.next_action else 0
         reason = failure.reason if isinstance(failure, _Transient) else "failed"
         if seconds >= 1:
-            self.on_wait(f"Sotkanet: {reason}; waiting {seconds:.0f} s before attempt "
-                         f"{state.attempt_number + 1}/{self.max_attempts}.")
+            self.on_wait(
+                f"Sotkanet: {reason}; waiting {seconds:.0f} s before attempt "
+                f"{state.attempt_number + 1}/{self.max_attempts}."
+            )
 
     def _wait(self, state: RetryCallState) -> float:
         failure = state.outcome.exception() if state.outcome else None
@@ -355,23 +402,32 @@ def decode_payload(payload: bytes, source: str) -> str:
     """See :func:`_text` (without the line-end normalisation)."""
     for magic, kind in _BINARY_KINDS:
         if payload.startswith(magic):
-            raise HyteError(f"{source}: this is {kind}, not text: in Excel use 'Save as' → "
-                            "'CSV UTF-8 (comma delimited)' and import that file.")
+            raise HyteError(
+                f"{source}: this is {kind}, not text: in Excel use 'Save as' → "
+                "'CSV UTF-8 (comma delimited)' and import that file."
+            )
     if payload.startswith((b"\xff\xfe", b"\xfe\xff")):
         encoding = "utf-16"
     else:
         head = payload[:4000]
         even, odd = head[0::2].count(0), head[1::2].count(0)
-        encoding = ("utf-16-le" if odd > len(head) // 4 and even == 0 else
-                    "utf-16-be" if even > len(head) // 4 and odd == 0 else None)
+        encoding = (
+            "utf-16-le"
+            if odd > len(head) // 4 and even == 0
+            else "utf-16-be"
+            if even > len(head) // 4 and odd == 0
+            else None
+        )
     if encoding:
         try:
             return payload.decode(encoding).lstrip("\ufeff")
         except UnicodeDecodeError:
             raise HyteError(f"{source}: broken UTF-16 text: save it again as UTF-8.") from None
     if b"\x00" in payload[:4000]:
-        raise HyteError(f"{source}: a binary file, not text: import Sotkanet /json or /csv "
-                        "responses (or CSV text exported from Excel).")
+        raise HyteError(
+            f"{source}: a binary file, not text: import Sotkanet /json or /csv "
+            "responses (or CSV text exported from Excel)."
+        )
     try:
         return payload.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -384,8 +440,10 @@ def parse_json(payload: bytes, source: str) -> Any:
     if text.lstrip()[:1] == "<":
         title = re.search(r"<title[^>]*>(.*?)</title>", text, flags=re.IGNORECASE | re.DOTALL)
         said = f" ('{' '.join(title[1].split())[:80]}')" if title and title[1].strip() else ""
-        raise HyteError(f"{short_url(source)}: the server sent HTML{said}, not JSON: an error or "
-                        "login page, or a wrong --base-url. Check the address and try again.")
+        raise HyteError(
+            f"{short_url(source)}: the server sent HTML{said}, not JSON: an error or "
+            "login page, or a wrong --base-url. Check the address and try again."
+        )
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
@@ -410,13 +468,17 @@ def parse_json_rows(payload: bytes, source: str) -> list[dict[str, Any]]:
 def rows_from_json(data: Any, source: str) -> list[dict[str, Any]]:
     """Decoded /json data (a list of objects) -> canonical rows; anything else is a HyteError."""
     if not isinstance(data, list):
-        raise HyteError(f"{source}: expected a JSON list of data rows, got {type(data).__name__}. "
-                        "Is this a Sotkanet /json data response?")
+        raise HyteError(
+            f"{source}: expected a JSON list of data rows, got {type(data).__name__}. "
+            "Is this a Sotkanet /json data response?"
+        )
     rows = []
     for position, item in enumerate(data, start=1):
         if not isinstance(item, dict):
-            raise HyteError(f"{source}: row {position} is {type(item).__name__}, not an object "
-                            "{indicator, region, year, gender, value}.")
+            raise HyteError(
+                f"{source}: row {position} is {type(item).__name__}, not an object "
+                "{indicator, region, year, gender, value}."
+            )
         rows.append(_canonical_row(item))
     return rows
 
@@ -434,8 +496,9 @@ def parse_indicator_metadata(payload: bytes, source: str) -> dict[str, Any]:
 def parse_regions(payload: bytes, source: str) -> list[dict[str, Any]]:
     """A /regions response: a list of ``{id, code, category, title, ...}``."""
     data = parse_json(payload, source)
-    if not isinstance(data, list) or not all(isinstance(r, dict) and "id" in r and "category" in r
-                                             for r in data):
+    if not isinstance(data, list) or not all(
+        isinstance(r, dict) and "id" in r and "category" in r for r in data
+    ):
         raise HyteError(f"{source}: expected a JSON list of regions with 'id' and 'category'.")
     return data
 
@@ -448,8 +511,10 @@ def read_delimited(payload: bytes, source: str) -> tuple[list[str], list[dict[st
     text = _text(payload, source)
     first = text.lstrip().split("\n", 1)[0]
     if not first.strip():
-        raise HyteError(f"{source}: the file is empty; expected a header line such as "
-                        "'indicator;region;year;gender;primary value;absolute value'.")
+        raise HyteError(
+            f"{source}: the file is empty; expected a header line such as "
+            "'indicator;region;year;gender;primary value;absolute value'."
+        )
     delimiter = ";" if ";" in first else ("\t" if "\t" in first and "," not in first else ",")
     reader = csv.reader(io.StringIO(text.lstrip()), delimiter=delimiter)
     header = [h.strip() for h in next(reader)]
@@ -464,8 +529,10 @@ def read_delimited(payload: bytes, source: str) -> tuple[list[str], list[dict[st
         if len(cells) != len(header):
             row["_cells"] = f"{len(cells)} cells for {len(header)} columns"
             if delimiter == "," and len(cells) > len(header):
-                row["_cells"] += (" (decimal commas in a comma-separated file? Use ';' as the "
-                                  "separator, or decimal points)")
+                row["_cells"] += (
+                    " (decimal commas in a comma-separated file? Use ';' as the "
+                    "separator, or decimal points)"
+                )
         rows.append(row)
     return header, rows
 
@@ -490,7 +557,8 @@ def parse_csv_rows(payload: bytes, source: str) -> list[dict[str, Any]]:
     if missing:
         raise HyteError(
             f"{source}: no column for {', '.join(missing)} in the header ({', '.join(header)}); "
-            "expected e.g. 'indicator;region;year;gender;primary value;absolute value'.")
+            "expected e.g. 'indicator;region;year;gender;primary value;absolute value'."
+        )
     out = []
     for row in rows:
         record: dict[str, Any] = {}
@@ -569,7 +637,7 @@ def tidy_from_sources(
             match = prefix.match(message)
             if match:
                 position = positions[int(match[1]) - 1]
-                message = f"{name} row {position}:{message[match.end():]}"
+                message = f"{name} row {position}:{message[match.end() :]}"
             else:
                 position = 0
             problems.append((position, message))
@@ -589,7 +657,8 @@ def tidy_from_sources(
             if not (pd.isna(kept) and pd.isna(dup["value"])) and kept != dup["value"]:
                 report.conflicting_duplicates.append(
                     f"indicator {dup['indicator']} region {dup['region_id']} year {dup['year']} "
-                    f"{dup['sex']}: {dup['value']} vs {kept}")
+                    f"{dup['sex']}: {dup['value']} vs {kept}"
+                )
         report.duplicates += int(duplicated.sum())
         missing_dropped = int(combined.loc[duplicated, "value"].isna().sum())
         report.missing_value -= missing_dropped

@@ -24,8 +24,8 @@ from typing import Any
 
 import pandas as pd
 
-from hyte.errors import HyteError
 from hyte.data.regions import LEVELS, Regions
+from hyte.errors import HyteError
 
 TIDY_COLUMNS: dict[str, str] = {
     "indicator": "int64",
@@ -56,8 +56,12 @@ class LoadReport:
     other_levels: Counter = field(default_factory=Counter)
     bad_rows: list[str] = field(default_factory=list)
     indicators_seen: Counter = field(default_factory=Counter)  # indicator -> rows read
-    left_out_by_indicator: dict = field(default_factory=dict)  # indicator -> Counter(level/'unknown')
-    dropped_indicators: list[str] = field(default_factory=list)  # indicators with no row kept, and why
+    left_out_by_indicator: dict = field(
+        default_factory=dict
+    )  # indicator -> Counter(level/'unknown')
+    dropped_indicators: list[str] = field(
+        default_factory=list
+    )  # indicators with no row kept, and why
 
     def note_dropped(self, kept_ids) -> None:
         """Name the indicators that were read but have no row in the table, with the reason."""
@@ -72,24 +76,32 @@ class LoadReport:
         """Human-readable summary lines."""
         out = [f"{self.rows_in} rows read, {self.rows_out} kept"]
         if self.bad_rows:
-            out.append(f"{len(self.bad_rows)} bad rows left out (listed below and in the snapshot's "
-                       "manifest, load_report)")
+            out.append(
+                f"{len(self.bad_rows)} bad rows left out (listed below and in the snapshot's "
+                "manifest, load_report)"
+            )
         if self.indicators_seen:
             kept = len(self.indicators_seen) - len(self.dropped_indicators)
             out.append(f"{len(self.indicators_seen)} indicator(s) read, {kept} kept")
         if self.dropped_indicators:
-            out.append(f"{len(self.dropped_indicators)} indicator(s) left out entirely: "
-                       + "; ".join(self.dropped_indicators[:10]))
+            out.append(
+                f"{len(self.dropped_indicators)} indicator(s) left out entirely: "
+                + "; ".join(self.dropped_indicators[:10])
+            )
         if self.missing_value:
-            out.append(f"{self.missing_value} rows without a value (suppressed or missing) kept as empty")
+            out.append(
+                f"{self.missing_value} rows without a value (suppressed or missing) kept as empty"
+            )
         if self.other_levels:
             parts = ", ".join(f"{k}: {v}" for k, v in sorted(self.other_levels.items()))
             out.append(f"rows of other region levels left out ({parts})")
         if self.unknown_regions:
             ids = ", ".join(str(k) for k in sorted(self.unknown_regions)[:12])
             more = " …" if len(self.unknown_regions) > 12 else ""
-            out.append(f"{sum(self.unknown_regions.values())} rows of {len(self.unknown_regions)} "
-                       f"unknown region ids left out ({ids}{more})")
+            out.append(
+                f"{sum(self.unknown_regions.values())} rows of {len(self.unknown_regions)} "
+                f"unknown region ids left out ({ids}{more})"
+            )
         if self.duplicates:
             out.append(f"{self.duplicates} duplicate rows dropped (first kept)")
         out.extend(f"conflicting duplicate: {c}" for c in self.conflicting_duplicates[:10])
@@ -178,15 +190,24 @@ def tidy_from_rows(
             else:
                 report.unknown_regions[region_id] += 1
             report.left_out_by_indicator.setdefault(indicator, Counter())[
-                category or "unknown region id"] += 1
+                category or "unknown region id"
+            ] += 1
             continue
         if math.isnan(value):
             report.missing_value += 1
-        records.append({
-            "indicator": indicator, "region_id": region.sotkanet_id, "region_code": region.code,
-            "region_level": region.level, "region_name": region.name_fi, "year": year, "sex": sex,
-            "value": value, "count": count,
-        })
+        records.append(
+            {
+                "indicator": indicator,
+                "region_id": region.sotkanet_id,
+                "region_code": region.code,
+                "region_level": region.level,
+                "region_name": region.name_fi,
+                "year": year,
+                "sex": sex,
+                "value": value,
+                "count": count,
+            }
+        )
     table = pd.DataFrame.from_records(records, columns=list(TIDY_COLUMNS))
     table = table.astype(TIDY_COLUMNS)
     duplicated = table.duplicated(KEY, keep="first")
@@ -198,7 +219,8 @@ def tidy_from_rows(
             if not _same(dup["value"], first["value"]):
                 report.conflicting_duplicates.append(
                     f"indicator {dup['indicator']} region {dup['region_id']} year {dup['year']} "
-                    f"{dup['sex']}: {dup['value']} vs {first['value']}")
+                    f"{dup['sex']}: {dup['value']} vs {first['value']}"
+                )
         table = table[~duplicated]
     table = table.sort_values(KEY, kind="stable").reset_index(drop=True)
     report.rows_out = len(table)
@@ -217,8 +239,10 @@ def validate_tidy(table: pd.DataFrame, source: str | Path = "table") -> pd.DataF
     """
     missing = [c for c in TIDY_COLUMNS if c not in table.columns]
     if missing:
-        raise HyteError(f"{source}: missing column(s) {', '.join(missing)}; "
-                        f"a tidy table has {', '.join(TIDY_COLUMNS)}.")
+        raise HyteError(
+            f"{source}: missing column(s) {', '.join(missing)}; "
+            f"a tidy table has {', '.join(TIDY_COLUMNS)}."
+        )
     table = table[list(TIDY_COLUMNS)]
     try:
         table = table.astype(TIDY_COLUMNS)
@@ -235,12 +259,18 @@ def validate_tidy(table: pd.DataFrame, source: str | Path = "table") -> pd.DataF
         if mask.any():
             row = table[mask].iloc[0]
             where = ", ".join(f"{k}={row[k]}" for k in KEY)
-            raise HyteError(f"{source}: row {int(mask.to_numpy().nonzero()[0][0]) + 1} ({where}): "
-                            f"{message} [{int(mask.sum())} such rows].")
+            raise HyteError(
+                f"{source}: row {int(mask.to_numpy().nonzero()[0][0]) + 1} ({where}): "
+                f"{message} [{int(mask.sum())} such rows]."
+            )
     return table.reset_index(drop=True)
 
 
 def series(table: pd.DataFrame, indicator: int, region_id: int, sex: str = "total") -> pd.DataFrame:
     """One region's yearly values of one indicator, sorted by year."""
-    mask = (table["indicator"] == indicator) & (table["region_id"] == region_id) & (table["sex"] == sex)
+    mask = (
+        (table["indicator"] == indicator)
+        & (table["region_id"] == region_id)
+        & (table["sex"] == sex)
+    )
     return table[mask].sort_values("year").reset_index(drop=True)

@@ -59,5 +59,5 @@ def captioned(table_markdown: str, caption: str, widths: tuple[int, ...] | None 
     columns = text.lstrip().splitlines()[0].count("|") - 1
     attrs = ""
     if widths and len(widths) == columns:
-        attrs = " {tbl-colwidths=\"[" + ",".join(str(w) for w in widths) + "]\"}"
+        attrs = ' {tbl-colwidths="[' + ",".join(str(w) for w in widths) + ']"}'
     return f"{text}\n\n: {keep_together(escape_markdown(caption, inline=True))}{attrs}\n"

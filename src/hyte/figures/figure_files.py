@@ -5,7 +5,6 @@ an optimised PNG under ``report/<folder>/``, a book-wide unique id, a caption, a
 from __future__ import annotations
 
 import io
-import re
 from pathlib import Path
 
 from hyte.figures.a11y import description_markdown, needs_description, short_alt
@@ -22,26 +21,31 @@ def _attribute(text: str) -> str:
 def save_figure(figure, root: Path, name: str, *, dpi: int | None = None) -> str:
     """Save ``figure`` as ``report/_kuvat/<name>.png`` (palette PNG); returns the path relative to
     the report folder (where the chapters are)."""
+    from hyte.data.snapshot import write_bytes_atomic
     from hyte.figures.figures import close
     from hyte.figures.images import optimise_png
-    from hyte.data.snapshot import write_bytes_atomic
 
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", metadata={"Software": None}, **({"dpi": dpi} if dpi else {}))
+    figure.savefig(
+        buffer, format="png", metadata={"Software": None}, **({"dpi": dpi} if dpi else {})
+    )
     close(figure)
     relative = f"{CHAPTER_FIGURES}/{name}.png"
     write_bytes_atomic(Path(root) / "report" / relative, optimise_png(buffer.getvalue()))
     return relative
 
 
-def figure_file_markdown(path: str, *, figure_id: str, caption: str, alt: str,
-                         width: str = "100%") -> str:
+def figure_file_markdown(
+    path: str, *, figure_id: str, caption: str, alt: str, width: str = "100%"
+) -> str:
     """``![caption](path){#fig-... fig-alt="short alt" width=...}`` and, for a long ``alt``, the
     visible description."""
     if not figure_id.startswith("fig-"):
         raise ValueError(f"a figure id starts with 'fig-': {figure_id!r}")
-    text = (f"![{escape_markdown(caption, inline=True)}]({path}){{#{figure_id} "
-            f"fig-alt=\"{_attribute(short_alt(alt))}\" width=\"{width}\"}}\n")
+    text = (
+        f"![{escape_markdown(caption, inline=True)}]({path}){{#{figure_id} "
+        f'fig-alt="{_attribute(short_alt(alt))}" width="{width}"}}\n'
+    )
     if needs_description(alt):
         text += description_markdown(escape_markdown(alt, inline=True))
     return text

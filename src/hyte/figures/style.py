@@ -52,8 +52,13 @@ TEXT = NEUTRALS["text"]
 MUTED_TEXT = NEUTRALS["grey_dark"]
 
 # Line styles so that lines differ without colour too.
-MUNICIPALITY_LINE = {"color": MUNICIPALITY, "linestyle": "-", "marker": "o", "linewidth": 1.8,
-                     "markersize": 3.5}
+MUNICIPALITY_LINE = {
+    "color": MUNICIPALITY,
+    "linestyle": "-",
+    "marker": "o",
+    "linewidth": 1.8,
+    "markersize": 3.5,
+}
 COUNTY_LINE = {"color": COUNTY, "linestyle": "--", "marker": "s", "linewidth": 1.5, "markersize": 3}
 COUNTRY_LINE = {"color": COUNTRY, "linestyle": ":", "marker": None, "linewidth": 1.5}
 CI_BAND_ALPHA = 0.22  # the municipality's CI band: its own colour, transparent
@@ -126,9 +131,17 @@ def rc_params() -> dict[str, object]:
         "axes.grid.axis": "y",
         "axes.axisbelow": True,
         "axes.facecolor": NEUTRALS["white"],
-        "axes.prop_cycle": cycler(color=[MUNICIPALITY, COUNTY, COUNTRY, OKABE_ITO["bluish_green"],
-                                         OKABE_ITO["vermillion"], OKABE_ITO["reddish_purple"],
-                                         OKABE_ITO["sky_blue"]]),
+        "axes.prop_cycle": cycler(
+            color=[
+                MUNICIPALITY,
+                COUNTY,
+                COUNTRY,
+                OKABE_ITO["bluish_green"],
+                OKABE_ITO["vermillion"],
+                OKABE_ITO["reddish_purple"],
+                OKABE_ITO["sky_blue"],
+            ]
+        ),
         "grid.color": GRID,
         "grid.linewidth": 0.7,
         "xtick.labelsize": FONT_SIZE_SMALL,

@@ -71,7 +71,9 @@ class Source(BaseModel):
     publisher: str
     title: str
     url: str | None = Field(None, description="Web address; empty for documents outside the web")
-    says_fi: str = Field(min_length=10, description="What the source says, in Finnish, in our words")
+    says_fi: str = Field(
+        min_length=10, description="What the source says, in Finnish, in our words"
+    )
 
 
 class Setting(BaseModel, Generic[T]):
@@ -109,7 +111,9 @@ class KerroinIndicator(BaseModel):
     proxy: bool = False
     weight: float = Field(ge=0)
     target: float | None = Field(None, description="National target level (decree), where known")
-    target_change_pct: float | None = Field(None, description="Target relative change over the period, %")
+    target_change_pct: float | None = Field(
+        None, description="Target relative change over the period, %"
+    )
     method: Method | None = Field(None, description="Overrides the half's normalisation")
     step: float = Field(1.0, gt=0, description="What-if improvement tried, in the indicator's unit")
     source: list[str] = Field(default_factory=list)
@@ -206,8 +210,10 @@ class KerroinConfig(BaseModel):
         for entry in self.indicators:
             if entry.key == key:
                 return entry
-        raise HyteError(f"{self.path or 'hyte_kerroin.yml'}: no indicator with key '{key}'; "
-                        f"use one of {', '.join(self.keys)}.")
+        raise HyteError(
+            f"{self.path or 'hyte_kerroin.yml'}: no indicator with key '{key}'; "
+            f"use one of {', '.join(self.keys)}."
+        )
 
     @property
     def keys(self) -> list[str]:
@@ -227,8 +233,18 @@ class KerroinConfig(BaseModel):
 
     def settings(self) -> dict[str, Setting]:
         """The model's settings by name (for the assumptions table)."""
-        names = ["funding_year", "lag_years", "year_policy", "halves", "normalisation",
-                 "outcome_period_years", "min_coverage", "euro_formula", "residents_indicator", "pot_eur"]
+        names = [
+            "funding_year",
+            "lag_years",
+            "year_policy",
+            "halves",
+            "normalisation",
+            "outcome_period_years",
+            "min_coverage",
+            "euro_formula",
+            "residents_indicator",
+            "pot_eur",
+        ]
         return {name: getattr(self, name) for name in names}
 
     def with_updates(self, **changes: Any) -> KerroinConfig:
@@ -281,41 +297,59 @@ def _check_references(config: KerroinConfig, path: Path, catalog) -> None:
         raise HyteError(f"{path}: field 'sources': two sources share a key; keys must be unique.")
     for name, setting in config.settings().items():
         if setting.source and setting.source not in source_keys:
-            raise HyteError(f"{path}: {name}: field 'source': unknown source '{setting.source}'; "
-                            f"use one of {', '.join(sorted(source_keys))}.")
+            raise HyteError(
+                f"{path}: {name}: field 'source': unknown source '{setting.source}'; "
+                f"use one of {', '.join(sorted(source_keys))}."
+            )
     seen: set[str] = set()
     for position, entry in enumerate(config.indicators, start=1):
         name = f"indicator #{position} (key {entry.key})"
         if entry.key in seen:
-            raise HyteError(f"{path}: {name}: field 'key': duplicate key; each indicator appears once.")
+            raise HyteError(
+                f"{path}: {name}: field 'key': duplicate key; each indicator appears once."
+            )
         seen.add(entry.key)
         unknown = [s for s in entry.source if s not in source_keys]
         if unknown:
-            raise HyteError(f"{path}: {name}: field 'source': unknown source '{unknown[0]}'; "
-                            f"use one of {', '.join(sorted(source_keys))}.")
+            raise HyteError(
+                f"{path}: {name}: field 'source': unknown source '{unknown[0]}'; "
+                f"use one of {', '.join(sorted(source_keys))}."
+            )
         if not entry.source and not entry.assumption_fi:
-            raise HyteError(f"{path}: {name}: give its 'source' list or an 'assumption_fi' sentence.")
+            raise HyteError(
+                f"{path}: {name}: give its 'source' list or an 'assumption_fi' sentence."
+            )
         method = config.method_of(entry)
         if method is Method.target:
             if entry.role == PROCESS and (entry.target is None or entry.target <= 0):
-                raise HyteError(f"{path}: {name}: field 'target': the 'target' method needs a positive "
-                                "target value; set it or use minmax.")
+                raise HyteError(
+                    f"{path}: {name}: field 'target': the 'target' method needs a positive "
+                    "target value; set it or use minmax."
+                )
             if entry.role == OUTCOME and not _target_improvement(entry) > 0:
-                raise HyteError(f"{path}: {name}: field 'target_change_pct': the 'target' method needs "
-                                "a change in the good direction (e.g. −5 when lower is better).")
+                raise HyteError(
+                    f"{path}: {name}: field 'target_change_pct': the 'target' method needs "
+                    "a change in the good direction (e.g. −5 when lower is better)."
+                )
         if catalog is not None and entry.indicator is not None and entry.indicator not in catalog:
             from hyte.data.local import shown_id
 
-            raise HyteError(f"{path}: {name}: field 'indicator': id {shown_id(entry.indicator)} is not in "
-                            f"the catalog {catalog.source or 'data/indicators.yml'}; add it there or "
-                            "set null (reported as missing).")
+            raise HyteError(
+                f"{path}: {name}: field 'indicator': id {shown_id(entry.indicator)} is not in "
+                f"the catalog {catalog.source or 'data/indicators.yml'}; add it there or "
+                "set null (reported as missing)."
+            )
     if catalog is not None and config.residents_indicator.value not in catalog:
-        raise HyteError(f"{path}: residents_indicator: Sotkanet id {config.residents_indicator.value} is "
-                        f"not in the catalog {catalog.source or 'data/indicators.yml'}.")
+        raise HyteError(
+            f"{path}: residents_indicator: Sotkanet id {config.residents_indicator.value} is "
+            f"not in the catalog {catalog.source or 'data/indicators.yml'}."
+        )
     for role in ROLES:
         if config.halves.value[role] > 0 and not any(e.weight > 0 for e in config.in_role(role)):
-            raise HyteError(f"{path}: halves: the {role} half has a share but no indicator with a "
-                            "positive weight.")
+            raise HyteError(
+                f"{path}: halves: the {role} half has a share but no indicator with a "
+                "positive weight."
+            )
 
 
 def load_kerroin_config(path: Path, catalog=None) -> KerroinConfig:
@@ -376,21 +410,35 @@ class KerroinInputs:
         if "name_fi" not in self.counties:
             self.counties = self.counties.assign(name_fi=[str(c) for c in codes])
         if self.county not in self.counties.index:
-            raise HyteError(f"County {self.county} is not among the counties of the HYTE-kerroin inputs "
-                            f"({', '.join(map(str, codes))}).")
+            raise HyteError(
+                f"County {self.county} is not among the counties of the HYTE-kerroin inputs "
+                f"({', '.join(map(str, codes))})."
+            )
 
     def copy(self) -> KerroinInputs:
-        return KerroinInputs(self.config, self.county, self.counties.copy(), self.current.copy(),
-                             self.start.copy(), dict(self.years), self.residents_year,
-                             list(self.missing), list(self.notes))
+        return KerroinInputs(
+            self.config,
+            self.county,
+            self.counties.copy(),
+            self.current.copy(),
+            self.start.copy(),
+            dict(self.years),
+            self.residents_year,
+            list(self.missing),
+            list(self.notes),
+        )
 
     def name(self, code: str) -> str:
         return str(self.counties.loc[code, "name_fi"])
 
 
 def _county_rows(table: pd.DataFrame, indicator: int) -> pd.DataFrame:
-    mask = ((table["indicator"] == indicator) & (table["region_level"] == "county")
-            & (table["sex"] == "total") & (table["region_code"] != ALAND_CODE))
+    mask = (
+        (table["indicator"] == indicator)
+        & (table["region_level"] == "county")
+        & (table["sex"] == "total")
+        & (table["region_code"] != ALAND_CODE)
+    )
     return table.loc[mask, ["region_code", "year", "value"]]
 
 
@@ -415,31 +463,45 @@ def build_inputs(table: pd.DataFrame, config: KerroinConfig, regions, county: st
     """
     wellbeing = regions.wellbeing_counties()
     codes = [c.code for c in wellbeing]
-    counties = pd.DataFrame({"name_fi": [c.name_fi for c in wellbeing],
-                             "sotkanet_id": [c.sotkanet_id for c in wellbeing]}, index=codes)
+    counties = pd.DataFrame(
+        {
+            "name_fi": [c.name_fi for c in wellbeing],
+            "sotkanet_id": [c.sotkanet_id for c in wellbeing],
+        },
+        index=codes,
+    )
     data_year = config.data_year
     policy = config.year_policy.value
     period = config.outcome_period_years.value
     current = pd.DataFrame(index=codes, columns=config.keys, dtype="float64")
-    start = pd.DataFrame(index=codes, columns=[e.key for e in config.in_role(OUTCOME)], dtype="float64")
+    start = pd.DataFrame(
+        index=codes, columns=[e.key for e in config.in_role(OUTCOME)], dtype="float64"
+    )
     years: dict[str, tuple[int | None, int | None]] = {}
     missing: list[Missing] = []
     notes: list[str] = []
     for entry in config.indicators:
         if entry.indicator is None:
             years[entry.key] = (None, None)
-            missing.extend(Missing(code, entry.key, "Sotkanet-tunnus ei tiedossa") for code in codes)
+            missing.extend(
+                Missing(code, entry.key, "Sotkanet-tunnus ei tiedossa") for code in codes
+            )
             continue
         rows = _county_rows(table, entry.indicator)
         used = _year_used(rows, data_year, policy)
         if used is None:
             years[entry.key] = (None, None)
-            reason = (f"ei hyvinvointialuetason tietoa vuodelta {data_year}" if policy is YearPolicy.strict
-                      else f"ei hyvinvointialuetason tietoa vuodelta {data_year} tai aiemmin")
+            reason = (
+                f"ei hyvinvointialuetason tietoa vuodelta {data_year}"
+                if policy is YearPolicy.strict
+                else f"ei hyvinvointialuetason tietoa vuodelta {data_year} tai aiemmin"
+            )
             missing.extend(Missing(code, entry.key, reason) for code in codes)
             continue
         if used != data_year:
-            notes.append(f"{entry.name_fi}: tietovuoden {data_year} sijaan käytetään vuotta {used}.")
+            notes.append(
+                f"{entry.name_fi}: tietovuoden {data_year} sijaan käytetään vuotta {used}."
+            )
         current[entry.key] = _values_at(rows, used, codes)
         start_year = used - period if entry.role == OUTCOME else None
         years[entry.key] = (start_year, used)
@@ -448,7 +510,9 @@ def build_inputs(table: pd.DataFrame, config: KerroinConfig, regions, county: st
         if entry.role == OUTCOME:
             start[entry.key] = _values_at(rows, start_year, codes)
             gaps = start.index[start[entry.key].isna() & current[entry.key].notna()]
-            missing.extend(Missing(code, entry.key, f"lähtövuoden {start_year} arvo puuttuu") for code in gaps)
+            missing.extend(
+                Missing(code, entry.key, f"lähtövuoden {start_year} arvo puuttuu") for code in gaps
+            )
     residents_rows = _county_rows(table, config.residents_indicator.value)
     residents_year = _year_used(residents_rows, data_year, YearPolicy.latest_available)
     counties["residents"] = _values_at(residents_rows, residents_year, codes)
@@ -456,8 +520,17 @@ def build_inputs(table: pd.DataFrame, config: KerroinConfig, regions, county: st
         missing.append(Missing(code, "asukasluku", "asukasluku puuttuu: euroja ei voi laskea"))
     if residents_year is not None and residents_year != data_year:
         notes.append(f"Asukasluku vuodelta {residents_year} (tietovuoden {data_year} sijaan).")
-    return KerroinInputs(config, str(county).zfill(2), counties, current, start, years,
-                         residents_year, missing, notes)
+    return KerroinInputs(
+        config,
+        str(county).zfill(2),
+        counties,
+        current,
+        start,
+        years,
+        residents_year,
+        missing,
+        notes,
+    )
 
 
 # --- computation ---------------------------------------------------------------------------------
@@ -518,7 +591,9 @@ def _improvement(inputs: KerroinInputs) -> tuple[pd.DataFrame, pd.DataFrame]:
     return measure, good
 
 
-def _normalise(entry: KerroinIndicator, method: Method, now: pd.Series, good: pd.Series) -> pd.Series:
+def _normalise(
+    entry: KerroinIndicator, method: Method, now: pd.Series, good: pd.Series
+) -> pd.Series:
     """Sub-scores in [0, 1]; NaN stays NaN."""
     present = good.dropna()
     out = pd.Series(math.nan, index=good.index, dtype="float64")
@@ -526,7 +601,9 @@ def _normalise(entry: KerroinIndicator, method: Method, now: pd.Series, good: pd
         return out
     if method is Method.minmax:
         low, high = present.min(), present.max()
-        out[present.index] = 0.5 if high - low <= 1e-12 * max(1.0, abs(high)) else (present - low) / (high - low)
+        out[present.index] = (
+            0.5 if high - low <= 1e-12 * max(1.0, abs(high)) else (present - low) / (high - low)
+        )
     elif method is Method.percentile:
         if len(present) == 1:
             out[present.index] = 0.5
@@ -537,7 +614,9 @@ def _normalise(entry: KerroinIndicator, method: Method, now: pd.Series, good: pd
         if entry.higher_is_better:
             ratio = level / entry.target
         else:
-            ratio = pd.Series(np.where(level > 0, entry.target / level.where(level > 0), 1.0), index=level.index)
+            ratio = pd.Series(
+                np.where(level > 0, entry.target / level.where(level > 0), 1.0), index=level.index
+            )
         out[present.index] = ratio.clip(0, 1)
     else:
         out[present.index] = (present / _target_improvement(entry)).clip(0, 1)
@@ -552,7 +631,11 @@ def _effective_weights(config: KerroinConfig, available: pd.DataFrame) -> pd.Dat
     for role in ROLES:
         keys = [e.key for e in config.in_role(role)]
         configured = pd.Series({e.key: e.weight for e in config.in_role(role)}, dtype="float64")
-        have = available[keys].astype(float).mul(configured, axis=1) if keys else pd.DataFrame(index=available.index)
+        have = (
+            available[keys].astype(float).mul(configured, axis=1)
+            if keys
+            else pd.DataFrame(index=available.index)
+        )
         mass = have.sum(axis=1) if keys else pd.Series(0.0, index=available.index)
         half_mass[role] = mass
         for key in keys:
@@ -593,8 +676,9 @@ def compute(inputs: KerroinInputs) -> KerroinResult:
     missing = list(inputs.missing)
     known = {(m.county_code, m.indicator_key) for m in missing}
     for entry in config.indicators:
-        subscores[entry.key] = _normalise(entry, config.method_of(entry), inputs.current[entry.key],
-                                          good[entry.key])
+        subscores[entry.key] = _normalise(
+            entry, config.method_of(entry), inputs.current[entry.key], good[entry.key]
+        )
         for code in subscores.index[subscores[entry.key].isna()]:
             if (code, entry.key) not in known:
                 missing.append(Missing(code, entry.key, _missing_reason(inputs, entry, code)))
@@ -608,8 +692,10 @@ def compute(inputs: KerroinInputs) -> KerroinResult:
     contributions.loc[score.isna(), :] = math.nan
     notes = list(inputs.notes)
     for code in score.index[score.isna()]:
-        notes.append(f"{inputs.name(code)}: pisteitä ei laskettu, koska tietojen kattavuus "
-                     f"({coverage[code]:.0%}) on alle vaaditun ({config.min_coverage.value:.0%}).")
+        notes.append(
+            f"{inputs.name(code)}: pisteitä ei laskettu, koska tietojen kattavuus "
+            f"({coverage[code]:.0%}) on alle vaaditun ({config.min_coverage.value:.0%})."
+        )
     table = pd.DataFrame(index=inputs.counties.index)
     table["name_fi"] = inputs.counties["name_fi"]
     table["score"] = score
@@ -634,11 +720,16 @@ def _euros(table: pd.DataFrame, pot: float) -> None:
     if total > 0:
         table["share"] = mass / total
     else:  # all scores zero: the pot falls back to residents
-        table["share"] = table["residents"].where(usable) / residents_total if residents_total > 0 else math.nan
+        table["share"] = (
+            table["residents"].where(usable) / residents_total if residents_total > 0 else math.nan
+        )
     table["euros"] = table["share"] * pot
     table["euros_per_resident"] = table["euros"] / table["residents"]
-    table["euros_by_residents"] = (table["residents"].where(usable) / residents_total * pot
-                                   if residents_total > 0 else math.nan)
+    table["euros_by_residents"] = (
+        table["residents"].where(usable) / residents_total * pot
+        if residents_total > 0
+        else math.nan
+    )
     table["euros_difference"] = table["euros"] - table["euros_by_residents"]
 
 
@@ -670,8 +761,9 @@ class WhatIf:
         return self.euros_after - self.euros_before
 
 
-def improved(inputs: KerroinInputs, indicator: str, improvement: float,
-             county: str | None = None) -> KerroinInputs:
+def improved(
+    inputs: KerroinInputs, indicator: str, improvement: float, county: str | None = None
+) -> KerroinInputs:
     """A copy of the inputs with the county's current value of ``indicator`` moved ``improvement``
     units in its good direction (kept within 0–100 for percentages, ≥ 0 otherwise)."""
     entry = inputs.config.get(indicator)
@@ -679,8 +771,10 @@ def improved(inputs: KerroinInputs, indicator: str, improvement: float,
     changed = inputs.copy()
     value = changed.current.loc[county, entry.key]
     if pd.isna(value):
-        raise HyteError(f"{inputs.name(county)} has no value of '{entry.name_fi}' to improve "
-                        "(it is missing); a what-if needs a value.")
+        raise HyteError(
+            f"{inputs.name(county)} has no value of '{entry.name_fi}' to improve "
+            "(it is missing); a what-if needs a value."
+        )
     new = value + improvement if entry.higher_is_better else value - improvement
     upper = 100.0 if entry.is_percentage else math.inf
     bounded = min(max(new, 0.0), upper)
@@ -691,8 +785,13 @@ def improved(inputs: KerroinInputs, indicator: str, improvement: float,
     return changed
 
 
-def what_if(inputs: KerroinInputs, indicator: str, improvement: float, county: str | None = None,
-            before: KerroinResult | None = None) -> WhatIf:
+def what_if(
+    inputs: KerroinInputs,
+    indicator: str,
+    improvement: float,
+    county: str | None = None,
+    before: KerroinResult | None = None,
+) -> WhatIf:
     """Change in the county's score, rank and euros if ``indicator`` improved by ``improvement``
     (in the indicator's unit, in its good direction; for outcome indicators the latest value moves)."""
     county = county or inputs.county
@@ -701,7 +800,9 @@ def what_if(inputs: KerroinInputs, indicator: str, improvement: float, county: s
     after = compute(after_inputs)
     key = inputs.config.get(indicator).key
     return WhatIf(
-        county=county, indicator=key, improvement=float(improvement),
+        county=county,
+        indicator=key,
+        improvement=float(improvement),
         value_before=float(inputs.current.loc[county, key]),
         value_after=float(after_inputs.current.loc[county, key]),
         score_before=float(before.table.loc[county, "score"]),
@@ -713,8 +814,9 @@ def what_if(inputs: KerroinInputs, indicator: str, improvement: float, county: s
     )
 
 
-def sensitivity(inputs: KerroinInputs, county: str | None = None,
-                steps: dict[str, float] | None = None) -> pd.DataFrame:
+def sensitivity(
+    inputs: KerroinInputs, county: str | None = None, steps: dict[str, float] | None = None
+) -> pd.DataFrame:
     """For each indicator the county has a value of: points and euros gained by improving it by its
     ``step`` (or ``steps[key]``), per step and per unit, sorted by euros then points (best first).
 
@@ -725,23 +827,48 @@ def sensitivity(inputs: KerroinInputs, county: str | None = None,
     before = compute(inputs)
     rows = []
     for entry in inputs.config.indicators:
-        if pd.isna(inputs.current.loc[county, entry.key]) or pd.isna(before.subscores.loc[county, entry.key]):
+        if pd.isna(inputs.current.loc[county, entry.key]) or pd.isna(
+            before.subscores.loc[county, entry.key]
+        ):
             continue
         step = (steps or {}).get(entry.key, entry.step)
         result = what_if(inputs, entry.key, step, county, before=before)
-        rows.append({
-            "key": entry.key, "name_fi": entry.name_fi, "role": entry.role, "unit_fi": entry.unit_fi,
-            "step": step, "value": result.value_before, "points": result.points,
-            "points_per_unit": result.points / step, "rank_before": result.rank_before,
-            "rank_after": result.rank_after, "euros": result.euros, "euros_per_unit": result.euros / step,
-        })
-    columns = ["key", "name_fi", "role", "unit_fi", "step", "value", "points", "points_per_unit",
-               "rank_before", "rank_after", "euros", "euros_per_unit"]
+        rows.append(
+            {
+                "key": entry.key,
+                "name_fi": entry.name_fi,
+                "role": entry.role,
+                "unit_fi": entry.unit_fi,
+                "step": step,
+                "value": result.value_before,
+                "points": result.points,
+                "points_per_unit": result.points / step,
+                "rank_before": result.rank_before,
+                "rank_after": result.rank_after,
+                "euros": result.euros,
+                "euros_per_unit": result.euros / step,
+            }
+        )
+    columns = [
+        "key",
+        "name_fi",
+        "role",
+        "unit_fi",
+        "step",
+        "value",
+        "points",
+        "points_per_unit",
+        "rank_before",
+        "rank_after",
+        "euros",
+        "euros_per_unit",
+    ]
     frame = pd.DataFrame(rows, columns=columns)
     if frame.empty:
         return frame
     order = frame.assign(_e=frame["euros"].fillna(-math.inf)).sort_values(
-        ["_e", "points"], ascending=False, kind="stable")
+        ["_e", "points"], ascending=False, kind="stable"
+    )
     return order.drop(columns="_e").reset_index(drop=True)
 
 
@@ -749,12 +876,18 @@ def sensitivity(inputs: KerroinInputs, county: str | None = None,
 
 
 def _municipal_rows(table: pd.DataFrame, indicator: int, ids: list[int]) -> pd.DataFrame:
-    mask = ((table["indicator"] == indicator) & (table["region_level"] == "municipality")
-            & (table["sex"] == "total") & table["region_id"].isin(ids))
+    mask = (
+        (table["indicator"] == indicator)
+        & (table["region_level"] == "municipality")
+        & (table["sex"] == "total")
+        & table["region_id"].isin(ids)
+    )
     return table.loc[mask, ["region_id", "region_code", "region_name", "year", "value", "count"]]
 
 
-def municipal_drivers(table: pd.DataFrame, inputs: KerroinInputs, regions, catalog=None) -> pd.DataFrame:
+def municipal_drivers(
+    table: pd.DataFrame, inputs: KerroinInputs, regions, catalog=None
+) -> pd.DataFrame:
     """Which municipalities drive the county's outcome indicators.
 
     For each outcome indicator with data, from the municipal rows (count-weighted): the county value is
@@ -780,11 +913,21 @@ def municipal_drivers(table: pd.DataFrame, inputs: KerroinInputs, regions, catal
         if catalog is not None and entry.indicator in catalog:
             multiplier = catalog.get(entry.indicator).multiplier or multiplier
         rows = _municipal_rows(table, entry.indicator, ids)
-        at_s = rows[rows["year"] == start_year].drop_duplicates("region_id").set_index("region_id").reindex(ids)
-        at_e = rows[rows["year"] == end_year].drop_duplicates("region_id").set_index("region_id").reindex(ids)
+        at_s = (
+            rows[rows["year"] == start_year]
+            .drop_duplicates("region_id")
+            .set_index("region_id")
+            .reindex(ids)
+        )
+        at_e = (
+            rows[rows["year"] == end_year]
+            .drop_duplicates("region_id")
+            .set_index("region_id")
+            .reindex(ids)
+        )
         ok_s = at_s["value"].gt(0) & at_s["count"].notna()
         ok_e = at_e["value"].gt(0) & at_e["count"].notna()
-        both = ok_s & ok_e   # the same municipalities in both years, so only rates and sizes move
+        both = ok_s & ok_e  # the same municipalities in both years, so only rates and sizes move
         den_s = (at_s["count"] * multiplier / at_s["value"]).where(both)
         den_e = (at_e["count"] * multiplier / at_e["value"]).where(both)
         total_s, total_e = float(den_s.sum()), float(den_e.sum())
@@ -800,17 +943,40 @@ def municipal_drivers(table: pd.DataFrame, inputs: KerroinInputs, regions, catal
                 note.append(f"ei arvoa tai lukumäärää vuodelta {start_year}")
             if not ok_e[sid]:
                 note.append(f"ei arvoa tai lukumäärää vuodelta {end_year}")
-            out.append({
-                "key": entry.key, "name_fi": entry.name_fi, "code": code, "municipality": name,
-                "value_start": at_s.loc[sid, "value"], "value_end": at_e.loc[sid, "value"],
-                "count_start": at_s.loc[sid, "count"], "count_end": at_e.loc[sid, "count"],
-                "level_points": level.get(sid, math.nan), "change_points": change.get(sid, math.nan),
-                "change_share": (change.get(sid, math.nan) / total_change
-                                 if pd.notna(total_change) and abs(total_change) > 1e-12 else math.nan),
-                "note_fi": "; ".join(note),
-            })
-    columns = ["key", "name_fi", "code", "municipality", "value_start", "value_end", "count_start",
-               "count_end", "level_points", "change_points", "change_share", "note_fi"]
+            out.append(
+                {
+                    "key": entry.key,
+                    "name_fi": entry.name_fi,
+                    "code": code,
+                    "municipality": name,
+                    "value_start": at_s.loc[sid, "value"],
+                    "value_end": at_e.loc[sid, "value"],
+                    "count_start": at_s.loc[sid, "count"],
+                    "count_end": at_e.loc[sid, "count"],
+                    "level_points": level.get(sid, math.nan),
+                    "change_points": change.get(sid, math.nan),
+                    "change_share": (
+                        change.get(sid, math.nan) / total_change
+                        if pd.notna(total_change) and abs(total_change) > 1e-12
+                        else math.nan
+                    ),
+                    "note_fi": "; ".join(note),
+                }
+            )
+    columns = [
+        "key",
+        "name_fi",
+        "code",
+        "municipality",
+        "value_start",
+        "value_end",
+        "count_start",
+        "count_end",
+        "level_points",
+        "change_points",
+        "change_share",
+        "note_fi",
+    ]
     return pd.DataFrame(out, columns=columns)
 
 
@@ -820,12 +986,27 @@ def municipality_values(table: pd.DataFrame, config: KerroinConfig, municipality
     rows = []
     period = config.outcome_period_years.value
     for entry in config.indicators:
-        record = {"key": entry.key, "name_fi": entry.name_fi, "role": entry.role, "unit_fi": entry.unit_fi,
-                  "decimals": entry.decimals, "proxy": entry.proxy, "year": math.nan, "value": math.nan,
-                  "start_year": math.nan, "start_value": math.nan, "change_pct": math.nan}
+        record = {
+            "key": entry.key,
+            "name_fi": entry.name_fi,
+            "role": entry.role,
+            "unit_fi": entry.unit_fi,
+            "decimals": entry.decimals,
+            "proxy": entry.proxy,
+            "year": math.nan,
+            "value": math.nan,
+            "start_year": math.nan,
+            "start_value": math.nan,
+            "change_pct": math.nan,
+        }
         if entry.indicator is not None:
-            mask = ((table["indicator"] == entry.indicator) & (table["region_id"] == municipality.sotkanet_id)
-                    & (table["sex"] == "total") & table["value"].notna() & (table["year"] <= config.data_year))
+            mask = (
+                (table["indicator"] == entry.indicator)
+                & (table["region_id"] == municipality.sotkanet_id)
+                & (table["sex"] == "total")
+                & table["value"].notna()
+                & (table["year"] <= config.data_year)
+            )
             series = table.loc[mask].sort_values("year")
             if len(series):
                 last = series.iloc[-1]
@@ -834,8 +1015,11 @@ def municipality_values(table: pd.DataFrame, config: KerroinConfig, municipality
                     first = series[series["year"] == int(last["year"]) - period]
                     if len(first):
                         base = float(first.iloc[0]["value"])
-                        record.update(start_year=int(last["year"]) - period, start_value=base,
-                                      change_pct=(record["value"] - base) / base * 100 if base else math.nan)
+                        record.update(
+                            start_year=int(last["year"]) - period,
+                            start_value=base,
+                            change_pct=(record["value"] - base) / base * 100 if base else math.nan,
+                        )
         rows.append(record)
     return pd.DataFrame(rows)
 
@@ -866,11 +1050,18 @@ def _catalog_notes(config: KerroinConfig, catalog) -> list[str]:
         item = catalog.get(entry.indicator)
         role = getattr(getattr(item, "hyte_kerroin", None), "value", None)
         if role not in (None, "none") and role != entry.role:
-            notes.append(f"{entry.name_fi}: indikaattoriluettelossa rooli '{role}', mallissa '{entry.role}'.")
+            notes.append(
+                f"{entry.name_fi}: indikaattoriluettelossa rooli '{role}', mallissa '{entry.role}'."
+            )
         polarity = getattr(getattr(item, "polarity", None), "value", None)
-        if polarity in ("higher_is_better", "lower_is_better") and polarity != entry.direction.value:
-            notes.append(f"{entry.name_fi}: indikaattoriluettelon suunta '{polarity}' poikkeaa mallin "
-                         f"suunnasta '{entry.direction.value}'.")
+        if (
+            polarity in ("higher_is_better", "lower_is_better")
+            and polarity != entry.direction.value
+        ):
+            notes.append(
+                f"{entry.name_fi}: indikaattoriluettelon suunta '{polarity}' poikkeaa mallin "
+                f"suunnasta '{entry.direction.value}'."
+            )
     return notes
 
 
@@ -881,9 +1072,10 @@ def for_context(ctx) -> KerroinRun:
     result = compute(inputs)
     table = ctx.table
     return KerroinRun(
-        config=config, inputs=inputs, result=result,
+        config=config,
+        inputs=inputs,
+        result=result,
         sensitivity=sensitivity(inputs) if pd.notna(result.row()["score"]) else pd.DataFrame(),
         drivers=municipal_drivers(table, inputs, ctx.regions, ctx.catalog),
         catalog_notes=_catalog_notes(config, ctx.catalog),
     )
-

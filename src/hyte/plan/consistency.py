@@ -40,14 +40,18 @@ def plan_county_problem(config) -> str | None:
     from hyte.data.regions import load_regions
 
     regions = load_regions(config.root / "data" / "reference")
+
     def name(code: str) -> str:
         try:
             return f"{code} {regions.county(code).name_fi}"
         except HyteError:
             return code
-    return (f"{path}: field 'county' is {name(declared)}, but hyte.yml's county is "
-            f"{name(config.county)}: use this county's own plan (set 'plan:' in hyte.yml to its file) "
-            "or change 'county' in hyte.yml.")
+
+    return (
+        f"{path}: field 'county' is {name(declared)}, but hyte.yml's county is "
+        f"{name(config.county)}: use this county's own plan (set 'plan:' in hyte.yml to its file) "
+        "or change 'county' in hyte.yml."
+    )
 
 
 def check_plan_county(config) -> None:
@@ -70,12 +74,16 @@ def language_status_sentence(regions, county_code: str) -> str:
     if not members:
         return f"Kunta- ja kielitietoja ei ole alueelle {county.name_fi}."
     if finnish_only == len(members):
-        return (f"Tilastokeskuksen kielisuhdeluokituksen mukaan alueen kaikki {len(members)} kuntaa ovat "
-                "yksikielisesti suomenkielisiä.")
+        return (
+            f"Tilastokeskuksen kielisuhdeluokituksen mukaan alueen kaikki {len(members)} kuntaa ovat "
+            "yksikielisesti suomenkielisiä."
+        )
     parts = []
     if bilingual:
         parts.append(f"kaksikielisiä on {len(bilingual)} ({join_names(bilingual)})")
     if swedish:
         parts.append(f"yksikielisesti ruotsinkielisiä {len(swedish)} ({join_names(swedish)})")
-    return (f"Tilastokeskuksen kielisuhdeluokituksen mukaan alueen {len(members)} kunnasta "
-            f"{join_names(parts, None)}; muut ovat yksikielisesti suomenkielisiä.")
+    return (
+        f"Tilastokeskuksen kielisuhdeluokituksen mukaan alueen {len(members)} kunnasta "
+        f"{join_names(parts, None)}; muut ovat yksikielisesti suomenkielisiä."
+    )

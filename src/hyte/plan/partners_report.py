@@ -33,8 +33,9 @@ def partner_counts(plan: Plan) -> dict[PartyType, int]:
     """How many distinct partners of each kind have an agreement (municipalities included)."""
     counts = {PartyType.municipality: len({a.municipality for a in plan.agreements})}
     for kind in _ORDER:
-        counts[kind] = len({a.partner.label() for a in plan.partner_agreements
-                            if a.partner.type is kind})
+        counts[kind] = len(
+            {a.partner.label() for a in plan.partner_agreements if a.partner.type is kind}
+        )
     return counts
 
 
@@ -42,7 +43,9 @@ def partner_summary_line(plan: Plan) -> str:
     """One line for `hyte plan-check`."""
     counts = partner_counts(plan)
     parts = ", ".join(f"{k.value} {n}" for k, n in counts.items())
-    return f"  partners with agreements: {parts} ({len(plan.partner_agreements)} partner agreements)"
+    return (
+        f"  partners with agreements: {parts} ({len(plan.partner_agreements)} partner agreements)"
+    )
 
 
 def partners_markdown(plan: Plan) -> str:
@@ -53,24 +56,37 @@ def partners_markdown(plan: Plan) -> str:
     if not named:
         doc.paragraph("Hyte-neuvotteluissa sovittuja yhteisiä tavoitteita ei ole vielä kirjattu.")
         return doc.to_markdown()
-    doc.paragraph("Hyte-neuvotteluissa yhteisistä tavoitteista ja toimenpiteistä on sopinut "
-                  f"{fmt.join_names(named)}.")
-    agreements = sorted(plan.partner_agreements,
-                        key=lambda a: (_ORDER.index(a.partner.type), a.partner.label(), a.year))
+    doc.paragraph(
+        "Hyte-neuvotteluissa yhteisistä tavoitteista ja toimenpiteistä on sopinut "
+        f"{fmt.join_names(named)}."
+    )
+    agreements = sorted(
+        plan.partner_agreements,
+        key=lambda a: (_ORDER.index(a.partner.type), a.partner.label(), a.year),
+    )
     if not agreements:
-        doc.paragraph("Järjestöjen, seurakuntien ja palveluntuottajien kanssa ei ole vielä kirjattu "
-                      "sopimuksia.")
+        doc.paragraph(
+            "Järjestöjen, seurakuntien ja palveluntuottajien kanssa ei ole vielä kirjattu "
+            "sopimuksia."
+        )
         return doc.to_markdown()
     rows = [
-        [a.partner.label(), a.partner.type.label_fi, str(a.year),
-         ", ".join(a.goals) or fmt.MISSING, ", ".join(a.measures) or fmt.MISSING,
-         a.negotiated or fmt.MISSING]
+        [
+            a.partner.label(),
+            a.partner.type.label_fi,
+            str(a.year),
+            ", ".join(a.goals) or fmt.MISSING,
+            ", ".join(a.measures) or fmt.MISSING,
+            a.negotiated or fmt.MISSING,
+        ]
         for a in agreements
     ]
-    doc.table(["Kumppani", "Laji", "Vuosi", "Sovitut tavoitteet", "Sovitut toimenpiteet",
-               "Neuvoteltu"], rows,
-              caption="Järjestöjen, seurakuntien, palveluntuottajien ja muiden toimijoiden kanssa "
-                      "sovitut tavoitteet ja toimenpiteet")
+    doc.table(
+        ["Kumppani", "Laji", "Vuosi", "Sovitut tavoitteet", "Sovitut toimenpiteet", "Neuvoteltu"],
+        rows,
+        caption="Järjestöjen, seurakuntien, palveluntuottajien ja muiden toimijoiden kanssa "
+        "sovitut tavoitteet ja toimenpiteet",
+    )
     for a in agreements:
         if a.notes:
             doc.paragraph([Strong(f"{a.partner.label()} ({a.year}): "), a.notes])

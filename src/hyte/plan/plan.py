@@ -61,8 +61,8 @@ from pydantic import (
 )
 
 from hyte.data.catalog import Catalog, Indicator, Polarity
-from hyte.errors import HyteError
 from hyte.data.regions import Regions
+from hyte.errors import HyteError
 from hyte.yamlio import decimal_comma_hint, loads_yaml, read_yaml
 
 # --------------------------------------------------------------------------------------------------
@@ -607,8 +607,10 @@ def _describe(exc: ValidationError, raw: Any, path: Path) -> list[str]:
         shown = "" if isinstance(given, (dict, list)) or given is None else f" (got {given!r})"
         where = f"{entry}: " if entry else ""
         what = f"field '{field_path}': " if field_path else ""
-        problems.append(f"{path}: {where}{what}{_clean_message(error['msg'])}{shown}"
-                        + decimal_comma_hint(error))
+        problems.append(
+            f"{path}: {where}{what}{_clean_message(error['msg'])}{shown}"
+            + decimal_comma_hint(error)
+        )
     return problems
 
 
@@ -1240,7 +1242,9 @@ def write_baselines(plan: Plan, updates: list[BaselineUpdate]) -> int:
         return 0
     text = "\n".join(lines)
 
-    new_plan, problems = _parse_plan(loads_yaml(text, Path(path)), Path(path), plan.catalog, plan.regions)
+    new_plan, problems = _parse_plan(
+        loads_yaml(text, Path(path)), Path(path), plan.catalog, plan.regions
+    )
     _raise_first(problems, note=" (the plan file was not changed)")
     assert new_plan is not None
     for update, (_, _, _, target) in zip(updates, new_plan.targets()):

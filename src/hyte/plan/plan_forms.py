@@ -92,24 +92,38 @@ def _instructions(plan: Plan, party: str, year: int, count: int) -> list[str]:
         f"Toimenpiteitä tällä lomakkeella: {count}",
         "",
         "Näin täytät lomakkeen:",
-        (f"1. Avaa välilehti '{MEASURES_SHEET}'. Jokainen rivi on yksi toimenpide, jonka vastuutahoihin "
-        "kuulutte. Älä muuta sarakkeita Tunnus ja Toimenpide, älä poista tai nimeä uudelleen "
-        "sarakkeita tai välilehtiä."),
-        (f"2. Valitse sarakkeeseen Tila toimenpiteen tilanne vuoden {year} lopussa pudotusvalikosta: "
-        f"{statuses}."),
-        ("3. Kirjoita Huomiot-sarakkeeseen lyhyesti, mitä tehtiin; jos toimenpide viivästyi tai siitä "
-        "luovuttiin, kerro miksi."),
-        (f"4. Kirjoita Käytetyt eurot -sarakkeeseen vuonna {year} käytetty rahamäärä pelkkänä lukuna "
-        "(esimerkiksi 35000), ilman €-merkkiä, välilyöntejä tai kaavoja. Jätä tyhjäksi, jos "
-        "toimenpiteeseen ei käytetty erillistä rahaa tai summa ei ole tiedossa."),
-        ("5. Kirjoita Raportoija-sarakkeeseen tietojen antajan nimi ja Raportoitu-sarakkeeseen "
-        "päivämäärä (pp.kk.vvvv tai vvvv-kk-pp). Tyhjä päivämäärä tarkoittaa tuontipäivää."),
-        ("6. Jätä Tila tyhjäksi vain, jos toimenpiteestä ei voi vielä raportoida: silloin riviä ei "
-        "tuoda."),
+        (
+            f"1. Avaa välilehti '{MEASURES_SHEET}'. Jokainen rivi on yksi toimenpide, jonka vastuutahoihin "
+            "kuulutte. Älä muuta sarakkeita Tunnus ja Toimenpide, älä poista tai nimeä uudelleen "
+            "sarakkeita tai välilehtiä."
+        ),
+        (
+            f"2. Valitse sarakkeeseen Tila toimenpiteen tilanne vuoden {year} lopussa pudotusvalikosta: "
+            f"{statuses}."
+        ),
+        (
+            "3. Kirjoita Huomiot-sarakkeeseen lyhyesti, mitä tehtiin; jos toimenpide viivästyi tai siitä "
+            "luovuttiin, kerro miksi."
+        ),
+        (
+            f"4. Kirjoita Käytetyt eurot -sarakkeeseen vuonna {year} käytetty rahamäärä pelkkänä lukuna "
+            "(esimerkiksi 35000), ilman €-merkkiä, välilyöntejä tai kaavoja. Jätä tyhjäksi, jos "
+            "toimenpiteeseen ei käytetty erillistä rahaa tai summa ei ole tiedossa."
+        ),
+        (
+            "5. Kirjoita Raportoija-sarakkeeseen tietojen antajan nimi ja Raportoitu-sarakkeeseen "
+            "päivämäärä (pp.kk.vvvv tai vvvv-kk-pp). Tyhjä päivämäärä tarkoittaa tuontipäivää."
+        ),
+        (
+            "6. Jätä Tila tyhjäksi vain, jos toimenpiteestä ei voi vielä raportoida: silloin riviä ei "
+            "tuoda."
+        ),
         "7. Palauta tiedosto hyvinvoinnin ja terveyden edistämisen yksikölle samassa muodossa (.xlsx).",
         "",
-        ("Tiedot tuodaan hyvinvointiraporttiin komennolla hyte plan-progress. Jos lomakkeessa on "
-        "virhe, koko lomake palautetaan korjattavaksi ja virheestä kerrotaan rivi ja sarake."),
+        (
+            "Tiedot tuodaan hyvinvointiraporttiin komennolla hyte plan-progress. Jos lomakkeessa on "
+            "virhe, koko lomake palautetaan korjattavaksi ja virheestä kerrotaan rivi ja sarake."
+        ),
     ]
 
 
@@ -180,8 +194,13 @@ def write_form(plan: Plan, party: str, year: int, measures: list, path: Path) ->
 
     meta = workbook.create_sheet(META_SHEET)
     for row, (key, value) in enumerate(
-        [("form_version", FORM_VERSION), ("year", year), ("party", party), ("plan_term", plan.term),
-         ("plan_title", plan.title)],
+        [
+            ("form_version", FORM_VERSION),
+            ("year", year),
+            ("party", party),
+            ("plan_term", plan.term),
+            ("plan_title", plan.title),
+        ],
         start=1,
     ):
         meta.cell(row=row, column=1, value=key)
@@ -201,7 +220,9 @@ def write_forms(plan: Plan, year: int, output: Path) -> list[Path]:
     """One workbook per responsible party with measures in the year; returns the paths."""
     start, end = plan.term_years
     if not start <= year <= end:
-        raise HyteError(f"--year {year} is outside the council term {plan.term}; use {start}–{end}.")
+        raise HyteError(
+            f"--year {year} is outside the council term {plan.term}; use {start}–{end}."
+        )
     parties = parties_for_year(plan, year)
     if not parties:
         raise HyteError(f"No measure of the plan {plan.source} is scheduled in {year}.")
@@ -283,7 +304,9 @@ def read_form(path: Path, plan: Plan) -> FormResult:
     try:
         workbook = load_workbook(path, data_only=False)
     except (InvalidFileException, OSError, KeyError, ValueError) as exc:
-        result.errors.append(f"{path}: not an Excel workbook (.xlsx) made by `hyte plan-form` ({exc}).")
+        result.errors.append(
+            f"{path}: not an Excel workbook (.xlsx) made by `hyte plan-form` ({exc})."
+        )
         return result
     names = workbook.sheetnames
     if META_SHEET not in names:
@@ -300,16 +323,27 @@ def read_form(path: Path, plan: Plan) -> FormResult:
     try:
         result.year = int(meta.get("year"))
     except (TypeError, ValueError):
-        error(META_SHEET, None, None, "the form's year is missing; make a new form with `hyte plan-form`.")
+        error(
+            META_SHEET,
+            None,
+            None,
+            "the form's year is missing; make a new form with `hyte plan-form`.",
+        )
         return result
     result.party = _text(meta.get("party"))
     if str(meta.get("plan_term")) != plan.term:
-        error(META_SHEET, None, None,
-              f"the form is for the plan {meta.get('plan_term')}, not {plan.term}; make a new form.")
+        error(
+            META_SHEET,
+            None,
+            None,
+            f"the form is for the plan {meta.get('plan_term')}, not {plan.term}; make a new form.",
+        )
         return result
     start, end = plan.term_years
     if not start <= result.year <= end:
-        error(META_SHEET, None, None, f"year {result.year} is outside the council term {plan.term}.")
+        error(
+            META_SHEET, None, None, f"year {result.year} is outside the council term {plan.term}."
+        )
         return result
     if MEASURES_SHEET not in names:
         others = [n for n in names if n not in (INSTRUCTIONS_SHEET, META_SHEET)]
@@ -327,16 +361,23 @@ def read_form(path: Path, plan: Plan) -> FormResult:
             headers[text.lower()] = cell.column
     missing = [h for h in REQUIRED if h.lower() not in headers]
     for header in missing:
-        error(MEASURES_SHEET, HEADER_ROW, f"'{header}'",
-              f"the column '{header}' is missing; restore it (use the form made by `hyte plan-form` "
-              "and do not delete or rename columns).")
+        error(
+            MEASURES_SHEET,
+            HEADER_ROW,
+            f"'{header}'",
+            f"the column '{header}' is missing; restore it (use the form made by `hyte plan-form` "
+            "and do not delete or rename columns).",
+        )
     if missing:
         return result
     position = {key: headers.get(header.lower()) for header, key, _ in COLUMNS}
-    letters = {key: sheet.cell(row=1, column=col).column_letter for key, col in position.items() if col}
+    letters = {
+        key: sheet.cell(row=1, column=col).column_letter for key, col in position.items() if col
+    }
     measures = {m.id: m for *_, m in plan.measures()}
     party = result.party
     seen: set[str] = set()
+
     def column_name(key: str) -> str:
         header = next(h for h, k, _ in COLUMNS if k == key)
         return f"{letters[key]} ('{header}')"
@@ -348,68 +389,108 @@ def read_form(path: Path, plan: Plan) -> FormResult:
             continue
         measure_id = _text(values["measure"])
         if measure_id is None:
-            error(MEASURES_SHEET, row, column_name("measure"),
-                  "the measure id (Tunnus) is empty; do not delete the pre-filled ids.")
+            error(
+                MEASURES_SHEET,
+                row,
+                column_name("measure"),
+                "the measure id (Tunnus) is empty; do not delete the pre-filled ids.",
+            )
             continue
         measure = measures.get(measure_id)
         if measure is None:
-            error(MEASURES_SHEET, row, column_name("measure"),
-                  f"unknown measure id '{measure_id}'; keep the ids the form was made with.")
+            error(
+                MEASURES_SHEET,
+                row,
+                column_name("measure"),
+                f"unknown measure id '{measure_id}'; keep the ids the form was made with.",
+            )
             continue
         if party is not None and party not in party_labels(measure):
-            error(MEASURES_SHEET, row, column_name("measure"),
-                  f"measure {measure_id} is not one of '{party}''s measures; remove the row.")
+            error(
+                MEASURES_SHEET,
+                row,
+                column_name("measure"),
+                f"measure {measure_id} is not one of '{party}''s measures; remove the row.",
+            )
             continue
         if measure_id in seen:
-            error(MEASURES_SHEET, row, column_name("measure"),
-                  f"measure {measure_id} is on two rows; keep one.")
+            error(
+                MEASURES_SHEET,
+                row,
+                column_name("measure"),
+                f"measure {measure_id} is on two rows; keep one.",
+            )
             continue
         seen.add(measure_id)
         row_errors = len(result.errors)
         for key in ("status", "note", "euros_used", "reporter", "reported"):
             if key in cells and _is_formula(cells[key]):
-                error(MEASURES_SHEET, row, column_name(key),
-                      "a formula; type the value itself (a number for euros), not a formula.")
+                error(
+                    MEASURES_SHEET,
+                    row,
+                    column_name(key),
+                    "a formula; type the value itself (a number for euros), not a formula.",
+                )
         if len(result.errors) > row_errors:
             continue
         status_text = _text(values["status"])
         if status_text is None:
             if any(_text(values.get(k)) for k in ("note", "euros_used", "reporter")):
-                error(MEASURES_SHEET, row, column_name("status"),
-                      f"the status (Tila) is empty but the row has other entries; choose one of: "
-                      f"{', '.join(STATUS_VALUES)}.")
+                error(
+                    MEASURES_SHEET,
+                    row,
+                    column_name("status"),
+                    f"the status (Tila) is empty but the row has other entries; choose one of: "
+                    f"{', '.join(STATUS_VALUES)}.",
+                )
             else:
                 result.unreported.append(measure_id)
             continue
         try:
             status = parse_status(status_text)
         except ValueError:
-            error(MEASURES_SHEET, row, column_name("status"),
-                  f"unknown status '{status_text}'; choose one of: {', '.join(STATUS_VALUES)}.")
+            error(
+                MEASURES_SHEET,
+                row,
+                column_name("status"),
+                f"unknown status '{status_text}'; choose one of: {', '.join(STATUS_VALUES)}.",
+            )
             status = None
         euros = values["euros_used"]
         if isinstance(euros, str):
             if euros.strip():
-                error(MEASURES_SHEET, row, column_name("euros_used"),
-                      f"'{euros.strip()}' is text; type the euros as a plain number, e.g. 35000 "
-                      "(no € sign, spaces or words).")
+                error(
+                    MEASURES_SHEET,
+                    row,
+                    column_name("euros_used"),
+                    f"'{euros.strip()}' is text; type the euros as a plain number, e.g. 35000 "
+                    "(no € sign, spaces or words).",
+                )
                 euros = None
             else:
                 euros = None
         elif isinstance(euros, bool) or (
-            euros is not None and (not isinstance(euros, (int, float)) or not math.isfinite(euros)
-                                   or euros < 0)
+            euros is not None
+            and (not isinstance(euros, (int, float)) or not math.isfinite(euros) or euros < 0)
         ):
-            error(MEASURES_SHEET, row, column_name("euros_used"),
-                  f"{euros!r} is not a number of euros ≥ 0; type a plain number, e.g. 35000.")
+            error(
+                MEASURES_SHEET,
+                row,
+                column_name("euros_used"),
+                f"{euros!r} is not a number of euros ≥ 0; type a plain number, e.g. 35000.",
+            )
             euros = None
         reported = None
         if "reported" in values:
             try:
                 reported = _parse_date(values["reported"])
             except ValueError as exc:
-                error(MEASURES_SHEET, row, column_name("reported"),
-                      f"'{exc}' is not a date; write it as 20.1.2027 or 2027-01-20.")
+                error(
+                    MEASURES_SHEET,
+                    row,
+                    column_name("reported"),
+                    f"'{exc}' is not a date; write it as 20.1.2027 or 2027-01-20.",
+                )
         if len(result.errors) > row_errors or status is None:
             continue
         result.entries.append(
@@ -441,9 +522,15 @@ class ImportResult:
     def lines(self) -> list[str]:
         out = []
         for form in self.forms:
-            unreported = f", {len(form.unreported)} without a status (not imported)" if form.unreported else ""
-            out.append(f"{form.path}: {form.party} {form.year}: {len(form.entries)} measure(s) "
-                       f"reported{unreported}")
+            unreported = (
+                f", {len(form.unreported)} without a status (not imported)"
+                if form.unreported
+                else ""
+            )
+            out.append(
+                f"{form.path}: {form.party} {form.year}: {len(form.entries)} measure(s) "
+                f"reported{unreported}"
+            )
         for year, changes in sorted(self.changes.items()):
             path = self.written.get(year)
             if not changes:
@@ -458,8 +545,14 @@ def progress_path_label(path: Path | None) -> str:
     return str(path) if path else "the year file"
 
 
-def import_forms(plan: Plan, paths: list[Path], *, year: int | None = None,
-                 today: dt.date | None = None, dry_run: bool = False) -> ImportResult:
+def import_forms(
+    plan: Plan,
+    paths: list[Path],
+    *,
+    year: int | None = None,
+    today: dt.date | None = None,
+    dry_run: bool = False,
+) -> ImportResult:
     """Read every workbook; when none has an error, merge each year's entries into its year file
     (written atomically) — otherwise raise one HyteError listing every error (nothing is written)."""
     from hyte.data.snapshot import write_text_atomic
@@ -471,22 +564,27 @@ def import_forms(plan: Plan, paths: list[Path], *, year: int | None = None,
     forms = [read_form(Path(p), plan) for p in paths]
     for form in forms:
         if year is not None and form.year is not None and form.year != year and not form.errors:
-            form.errors.append(f"{form.path}: sheet '{META_SHEET}': the form is for {form.year}, "
-                               f"not --year {year}; give the workbooks of one year.")
+            form.errors.append(
+                f"{form.path}: sheet '{META_SHEET}': the form is for {form.year}, "
+                f"not --year {year}; give the workbooks of one year."
+            )
     keys: dict[tuple[int, str], Path] = {}
     for form in forms:
         if form.errors or form.year is None:
             continue
         key = (form.year, form.party or "")
         if key in keys:
-            form.errors.append(f"{form.path}: the same party's ({form.party}) form for {form.year} "
-                               f"is also in {keys[key]}; give each form once.")
+            form.errors.append(
+                f"{form.path}: the same party's ({form.party}) form for {form.year} "
+                f"is also in {keys[key]}; give each form once."
+            )
         keys[key] = form.path
     result = ImportResult(forms)
     if result.errors:
         count = len(result.errors)
-        raise HyteError(f"{count} error(s); nothing was imported, no file changed:\n"
-                        + "\n".join(result.errors))
+        raise HyteError(
+            f"{count} error(s); nothing was imported, no file changed:\n" + "\n".join(result.errors)
+        )
     pending: list[tuple[Path, str]] = []
     for form_year in sorted({f.year for f in forms if f.year is not None}):
         path = progress_path(plan.source, form_year)

@@ -238,8 +238,10 @@ def plan_markdown(plan: Plan, *, heading_level: int = 2) -> str:
                 [
                     Strong(f"{sub.id} "),
                     f"({goal.title}): {sub.text} ",
-                    (f"Toimenpiteitä {len(sub.measures)}, "
-                    f"seurantaindikaattoreita {len(sub.indicators)}."),
+                    (
+                        f"Toimenpiteitä {len(sub.measures)}, "
+                        f"seurantaindikaattoreita {len(sub.indicators)}."
+                    ),
                 ]
                 for goal, sub in subs
             ]

@@ -164,7 +164,9 @@ def _entry_name(number: int, raw: Any) -> str:
     return f"entry {number}" + (f" ({measure})" if measure else "")
 
 
-def progress_problems(path: Path, plan: Plan, raw: Any = None) -> tuple[YearProgress | None, list[str]]:
+def progress_problems(
+    path: Path, plan: Plan, raw: Any = None
+) -> tuple[YearProgress | None, list[str]]:
     """Every problem of a year file against the plan (empty list and the progress when all is well)."""
     path = Path(path)
     if raw is None:
@@ -347,7 +349,9 @@ def dump_progress(progress: YearProgress) -> str:
         for name in ("note", "euros_used", "reporter"):
             value = getattr(entry, name)
             if value is not None:
-                item[name] = int(value) if name == "euros_used" and float(value).is_integer() else value
+                item[name] = (
+                    int(value) if name == "euros_used" and float(value).is_integer() else value
+                )
         if entry.reported is not None:
             item["reported"] = entry.reported.isoformat()
         entries.append(item)
@@ -369,6 +373,7 @@ class Change:
         who = f"{self.measure} / {self.party}" if self.party else self.measure
         if self.old is None:
             return f"{who}: new report: {self.new.status.value}"
+
         def show(value):
             return value.value if isinstance(value, MeasureStatus) else value
 
@@ -380,8 +385,9 @@ class Change:
         return f"{who}: " + "; ".join(parts)
 
 
-def merge_entries(progress: YearProgress, new_entries: list[Entry], *,
-                  today: dt.date | None = None) -> tuple[YearProgress, list[Change]]:
+def merge_entries(
+    progress: YearProgress, new_entries: list[Entry], *, today: dt.date | None = None
+) -> tuple[YearProgress, list[Change]]:
     """The year's progress with the new entries replacing those of the same measure and party, and
     the changes. An entry without a date gets ``today`` when it is new or changed; an unchanged
     re-import keeps the earlier date (so it is no change)."""
@@ -391,9 +397,11 @@ def merge_entries(progress: YearProgress, new_entries: list[Entry], *,
         old = by_key.get(entry.key)
         if entry.reported is None:
             same = old is not None and old.model_dump(exclude={"reported"}) == entry.model_dump(
-                exclude={"reported"})
+                exclude={"reported"}
+            )
             entry = entry.model_copy(
-                update={"reported": old.reported if same else (today or dt.date.today())})
+                update={"reported": old.reported if same else (today or dt.date.today())}
+            )
         if old is not None and old.model_dump() == entry.model_dump():
             continue
         changes.append(Change(entry.measure, entry.party or "", old, entry))

@@ -20,13 +20,11 @@ import ast
 import hashlib
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
 import sys
 import time
-import unicodedata
 from collections.abc import Iterable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -34,13 +32,13 @@ from pathlib import Path
 from typing import Any
 
 from hyte import __version__
-from hyte.config import Config
-from hyte.errors import HyteError
 from hyte.card.names import card_slug, card_stem  # noqa: F401
+from hyte.config import Config
+from hyte.data.regions import ALL_COUNTIES, Municipality, load_regions
+from hyte.errors import HyteError
+from hyte.paths import CONFIG_NAME
 from hyte.run.card_list import write_county_card_list  # noqa: F401
 from hyte.run.kernels import notebook_imports
-from hyte.paths import CONFIG_NAME
-from hyte.data.regions import ALL_COUNTIES, Municipality, load_regions
 
 TEMPLATE = Path("notebooks") / "municipal_card.ipynb"
 MANIFEST_NAME = "_manifest.json"
@@ -101,8 +99,12 @@ class BatchResult:
     def summary_lines(self) -> list[str]:
         total = len(self.ok) + len(self.skipped) + len(self.failed)
         ran = f", {self.engine} kernels, {self.workers} worker(s)" if self.workers else ""
-        lines = [(f"{total} card(s): {len(self.ok)} made, {len(self.skipped)} unchanged, "
-                  f"{len(self.failed)} failed in {self.seconds:.1f} s{ran}.")]
+        lines = [
+            (
+                f"{total} card(s): {len(self.ok)} made, {len(self.skipped)} unchanged, "
+                f"{len(self.failed)} failed in {self.seconds:.1f} s{ran}."
+            )
+        ]
         if self.interrupted:
             lines[0] = "Interrupted: " + lines[0]
         lines += self.notes
@@ -127,32 +129,45 @@ def template_parameters(template: Path) -> list[str]:
     """Names assigned in the notebook's cell tagged ``parameters``."""
     nb = _read_notebook_json(template)
     for cell in nb.get("cells", []):
-        if cell.get("cell_type") == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+        if cell.get("cell_type") == "code" and "parameters" in cell.get("metadata", {}).get(
+            "tags", []
+        ):
             source = cell.get("source", "")
             source = "".join(source) if isinstance(source, list) else source
             try:
                 tree = ast.parse(source)
             except SyntaxError as exc:
-                raise HyteError(f"{template}: the parameters cell is not valid Python (line {exc.lineno})"
-                                "; fix the notebook.") from None
+                raise HyteError(
+                    f"{template}: the parameters cell is not valid Python (line {exc.lineno})"
+                    "; fix the notebook."
+                ) from None
             names = []
             for node in tree.body:
-                targets = node.targets if isinstance(node, ast.Assign) else (
-                    [node.target] if isinstance(node, ast.AnnAssign) else [])
+                targets = (
+                    node.targets
+                    if isinstance(node, ast.Assign)
+                    else ([node.target] if isinstance(node, ast.AnnAssign) else [])
+                )
                 names += [t.id for t in targets if isinstance(t, ast.Name)]
             return names
-    raise HyteError(f"{template}: no cell tagged 'parameters'; tag the cell that sets municipality, "
-                    "snapshot and county (papermill needs it).")
+    raise HyteError(
+        f"{template}: no cell tagged 'parameters'; tag the cell that sets municipality, "
+        "snapshot and county (papermill needs it)."
+    )
 
 
 def _read_notebook_json(path: Path) -> dict:
     if not Path(path).is_file():
-        raise HyteError(f"Card notebook not found: {path}. Restore it from the repository "
-                        f"(it is {TEMPLATE} in the project).")
+        raise HyteError(
+            f"Card notebook not found: {path}. Restore it from the repository "
+            f"(it is {TEMPLATE} in the project)."
+        )
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise HyteError(f"{path}: not a valid notebook ({exc}); restore it from the repository.") from None
+        raise HyteError(
+            f"{path}: not a valid notebook ({exc}); restore it from the repository."
+        ) from None
 
 
 def select_municipalities(config: Config, codes: Iterable[str] | None = None) -> list[Municipality]:
@@ -172,7 +187,8 @@ def select_municipalities(config: Config, codes: Iterable[str] | None = None) ->
             raise HyteError(
                 f"Municipality {municipality.code} {municipality.name_fi} is not in county "
                 f"{county.code} {county.name_fi} (hyte.yml 'county'): name municipalities of that county, "
-                "or change 'county' in hyte.yml.")
+                "or change 'county' in hyte.yml."
+            )
         chosen[municipality.code] = municipality
     return list(chosen.values())
 
@@ -192,15 +208,19 @@ def hyte_source_sha(package: Path | None = None) -> str:
     package = Path(package) if package else Path(__file__).resolve().parents[1]
     digest = hashlib.sha256()
     for path in sorted(package.rglob("*")):
-        if path.is_file() and path.suffix in {".py", ".yml", ".yaml", ".json", ".csv"} \
-                and "__pycache__" not in path.parts:
+        if (
+            path.is_file()
+            and path.suffix in {".py", ".yml", ".yaml", ".json", ".csv"}
+            and "__pycache__" not in path.parts
+        ):
             digest.update(path.relative_to(package).as_posix().encode())
             digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
 
 
-def input_fingerprint(config: Config, template: Path, snapshot_path: Path,
-                      config_file: Path | None = None) -> dict[str, Any]:
+def input_fingerprint(
+    config: Config, template: Path, snapshot_path: Path, config_file: Path | None = None
+) -> dict[str, Any]:
     """The shared part of every card's cache key: sha256 of each input file (None when absent)."""
     reference = config.root / "data" / "reference"
     files = {
@@ -233,12 +253,22 @@ def card_key(fingerprint: dict[str, Any], parameters: dict[str, Any]) -> str:
 def git_commit(root: Path) -> dict[str, Any] | None:
     """The project's git commit and whether the work tree has uncommitted changes (None: no git)."""
     try:
-        head = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
-                              text=True, timeout=10, check=False)
+        head = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
         if head.returncode != 0:
             return None
-        status = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
-                                capture_output=True, text=True, timeout=10, check=False)
+        status = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     return {"commit": head.stdout.strip(), "dirty": bool(status.stdout.strip())}
@@ -304,15 +334,19 @@ def run_cards(
     template = Path(notebook) if notebook else config.root / TEMPLATE
     declared = template_parameters(template)
     if "municipality" not in declared:
-        raise HyteError(f"{template}: the parameters cell does not set 'municipality'; add "
-                        "municipality = \"179\" to it.")
+        raise HyteError(
+            f"{template}: the parameters cell does not set 'municipality'; add "
+            'municipality = "179" to it.'
+        )
     extra = dict(parameters or {})
     if config_path is not None:
         extra["config_path"] = str(Path(config_path).resolve())
     unknown = sorted(set(extra) - set(declared))
     if unknown:
-        raise HyteError(f"{template}: no parameter '{unknown[0]}' in its parameters cell "
-                        f"(it has: {', '.join(declared)}).")
+        raise HyteError(
+            f"{template}: no parameter '{unknown[0]}' in its parameters cell "
+            f"(it has: {', '.join(declared)})."
+        )
 
     from hyte.data.snapshot import open_snapshot
 
@@ -321,15 +355,31 @@ def run_cards(
     try:
         cards_dir.resolve().relative_to(config.root.resolve())
     except ValueError:
-        raise HyteError(f"hyte.yml outputs.cards: {cards_dir} is outside the project {config.root}; "
-                        "the book can only list cards inside it.") from None
+        raise HyteError(
+            f"hyte.yml outputs.cards: {cards_dir} is outside the project {config.root}; "
+            "the book can only list cards inside it."
+        ) from None
     cards_dir.mkdir(parents=True, exist_ok=True)
     lock = CardsLock(cards_dir)
     lock.acquire()
     try:
-        return _run_locked(config, template, declared, selected, extra, snapshot, cards_dir, workers,
-                           force, progress, engine, config_path, timeout, started_clock,
-                           notes=lock.notes)
+        return _run_locked(
+            config,
+            template,
+            declared,
+            selected,
+            extra,
+            snapshot,
+            cards_dir,
+            workers,
+            force,
+            progress,
+            engine,
+            config_path,
+            timeout,
+            started_clock,
+            notes=lock.notes,
+        )
     finally:
         lock.release()
 
@@ -389,10 +439,13 @@ class CardsLock:
                 if owner is not None and _pid_alive(owner.get("pid", -1)):
                     raise HyteError(
                         f"Another `hyte cards` run (PID {owner['pid']}, started {owner.get('started')}) "
-                        f"is writing {self.path.parent}; wait for it to finish.") from None
+                        f"is writing {self.path.parent}; wait for it to finish."
+                    ) from None
                 what = f"PID {owner['pid']}" if owner else "an unreadable lock"
-                note = (f"Took over the lock of an earlier `hyte cards` run that ended without "
-                        f"releasing it ({what}); its unfinished cards are remade.")
+                note = (
+                    f"Took over the lock of an earlier `hyte cards` run that ended without "
+                    f"releasing it ({what}); its unfinished cards are remade."
+                )
                 self.notes.append(note)
                 print(note, file=sys.stderr, flush=True)
                 self.path.unlink(missing_ok=True)
@@ -401,7 +454,9 @@ class CardsLock:
                 json.dump({"pid": os.getpid(), "started": _now()}, out)
             self.held = True
             return
-        raise HyteError(f"Cannot take the lock {self.path}: remove it if no `hyte cards` run is active.")
+        raise HyteError(
+            f"Cannot take the lock {self.path}: remove it if no `hyte cards` run is active."
+        )
 
     def _owner(self) -> dict | None:
         try:
@@ -416,8 +471,23 @@ class CardsLock:
         self.held = False
 
 
-def _run_locked(config, template, declared, selected, extra, snapshot, cards_dir, workers, force,
-                progress, engine, config_path, timeout, started_clock, notes=()) -> BatchResult:
+def _run_locked(
+    config,
+    template,
+    declared,
+    selected,
+    extra,
+    snapshot,
+    cards_dir,
+    workers,
+    force,
+    progress,
+    engine,
+    config_path,
+    timeout,
+    started_clock,
+    notes=(),
+) -> BatchResult:
     """The run itself, holding the lock of the cards folder: plan, execute, record, list."""
     from hyte.data.snapshot import write_json_atomic
 
@@ -440,29 +510,53 @@ def _run_locked(config, template, declared, selected, extra, snapshot, cards_dir
         if "snapshot" in declared:
             params["snapshot"] = config.snapshot
         if "county" in declared:
-            params["county"] = (municipality.county_code if config.county == ALL_COUNTIES
-                                else config.county)
+            params["county"] = (
+                municipality.county_code if config.county == ALL_COUNTIES else config.county
+            )
         params.update(extra)
         key = card_key(fingerprint, params)
         stem = card_stem(municipality)
         keys[municipality.code], params_of[municipality.code] = key, params
         previous = entries.get(municipality.code, {})
         if not force and _still_good(previous, key, config.root):
-            result.skipped.append(CardResult(municipality.code, municipality.name_fi, "skipped",
-                                             config.root / previous["notebook"]))
+            result.skipped.append(
+                CardResult(
+                    municipality.code,
+                    municipality.name_fi,
+                    "skipped",
+                    config.root / previous["notebook"],
+                )
+            )
             continue
         staging = cards_dir / f"{_STAGING_PREFIX}{municipality.code}"
         run_params = dict(params)
         if "output_dir" in declared:
             run_params["output_dir"] = _relative(staging, config.root)
-        jobs.append(_Job(municipality.code, municipality.name_fi, stem, str(template), run_params,
-                         str(staging), str(cards_dir), kernel_name, str(config.root), timeout))
+        jobs.append(
+            _Job(
+                municipality.code,
+                municipality.name_fi,
+                stem,
+                str(template),
+                run_params,
+                str(staging),
+                str(cards_dir),
+                kernel_name,
+                str(config.root),
+                timeout,
+            )
+        )
 
-    run_info = {"snapshot": {"name": config.snapshot, "id": snapshot.id,
-                             "synthetic": snapshot.synthetic,
-                             "manifest_sha256": fingerprint["files"]["snapshot_manifest"]},
-                "git": git_commit(config.root) if jobs else manifest.get("git"),
-                "hyte_version": __version__}
+    run_info = {
+        "snapshot": {
+            "name": config.snapshot,
+            "id": snapshot.id,
+            "synthetic": snapshot.synthetic,
+            "manifest_sha256": fingerprint["files"]["snapshot_manifest"],
+        },
+        "git": git_commit(config.root) if jobs else manifest.get("git"),
+        "hyte_version": __version__,
+    }
 
     def record(outcome: dict) -> CardResult:
         code = outcome["code"]
@@ -478,28 +572,45 @@ def _run_locked(config, template, declared, selected, extra, snapshot, cards_dir
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
         entry = {
-            "code": code, "name": outcome["name"], "status": outcome["status"],
-            "notebook": _relative(Path(outcome["notebook"]), config.root) if outcome.get("notebook") else None,
+            "code": code,
+            "name": outcome["name"],
+            "status": outcome["status"],
+            "notebook": _relative(Path(outcome["notebook"]), config.root)
+            if outcome.get("notebook")
+            else None,
             "files": [_relative(Path(p), config.root) for p in outcome.get("files", [])],
-            "cache_key": keys[code], "parameters": params_of[code],
-            "snapshot_id": snapshot.id, "git_commit": (run_info["git"] or {}).get("commit"),
-            "hyte_version": __version__, "engine": engine, "started": outcome["started"],
-            "finished": outcome["finished"], "seconds": round(outcome["seconds"], 3),
-            "error": outcome.get("error"), "cell": outcome.get("cell"),
+            "cache_key": keys[code],
+            "parameters": params_of[code],
+            "snapshot_id": snapshot.id,
+            "git_commit": (run_info["git"] or {}).get("commit"),
+            "hyte_version": __version__,
+            "engine": engine,
+            "started": outcome["started"],
+            "finished": outcome["finished"],
+            "seconds": round(outcome["seconds"], 3),
+            "error": outcome.get("error"),
+            "cell": outcome.get("cell"),
             "execution_count": outcome.get("execution_count"),
             "failed_notebook": _relative(Path(outcome["failed_notebook"]), config.root)
-            if outcome.get("failed_notebook") else None,
+            if outcome.get("failed_notebook")
+            else None,
         }
         if outcome["status"] != "ok":
             good = previous if previous.get("status") == "ok" else previous.get("previous_good")
             if good:
                 entry["previous_good"] = {k: v for k, v in good.items() if k != "previous_good"}
         entries[code] = entry
-        card = CardResult(code, outcome["name"], outcome["status"],
-                          Path(outcome["notebook"]) if outcome.get("notebook") else None,
-                          outcome["seconds"], outcome.get("cell"), outcome.get("execution_count"),
-                          outcome.get("error"),
-                          Path(outcome["failed_notebook"]) if outcome.get("failed_notebook") else None)
+        card = CardResult(
+            code,
+            outcome["name"],
+            outcome["status"],
+            Path(outcome["notebook"]) if outcome.get("notebook") else None,
+            outcome["seconds"],
+            outcome.get("cell"),
+            outcome.get("execution_count"),
+            outcome.get("error"),
+            Path(outcome["failed_notebook"]) if outcome.get("failed_notebook") else None,
+        )
         (result.ok if card.status == "ok" else result.failed).append(card)
         save()
         return card
@@ -511,10 +622,15 @@ def _run_locked(config, template, declared, selected, extra, snapshot, cards_dir
             **run_info,
             "inputs": fingerprint,
             "template": _relative(template, config.root),
-            "last_run": {"engine": engine, "workers": result.workers, "made": len(result.ok),
-                         "unchanged": len(result.skipped), "failed": len(result.failed),
-                         "seconds": round(time.perf_counter() - started_clock, 3),
-                         "interrupted": result.interrupted},
+            "last_run": {
+                "engine": engine,
+                "workers": result.workers,
+                "made": len(result.ok),
+                "unchanged": len(result.skipped),
+                "failed": len(result.failed),
+                "seconds": round(time.perf_counter() - started_clock, 3),
+                "interrupted": result.interrupted,
+            },
             "cards": dict(sorted(entries.items())),
         }
         write_json_atomic(manifest_path, payload)
@@ -523,8 +639,17 @@ def _run_locked(config, template, declared, selected, extra, snapshot, cards_dir
         if jobs:
             result.workers = min(workers or os.cpu_count() or 1, len(jobs))
             warm_modules = notebook_imports(nb_json)
-            _execute(jobs, result.workers, engine, str(config.root), kernel_name, warm_modules,
-                     progress, record, result)
+            _execute(
+                jobs,
+                result.workers,
+                engine,
+                str(config.root),
+                kernel_name,
+                warm_modules,
+                progress,
+                record,
+                result,
+            )
     finally:
         result.seconds = time.perf_counter() - started_clock
         save()
@@ -557,8 +682,10 @@ def _read_manifest(path: Path, notes: list[str] | None = None) -> dict:
         return data
     backup = path.with_name(f"{path.name}.damaged-{time.strftime('%Y%m%dT%H%M%S')}")
     shutil.copy2(path, backup)
-    note = (f"{path} was damaged ({problem[:80]}); kept as {backup.name}; every card is remade "
-            "and the manifest written anew.")
+    note = (
+        f"{path} was damaged ({problem[:80]}); kept as {backup.name}; every card is remade "
+        "and the manifest written anew."
+    )
     print(note, file=sys.stderr, flush=True)
     if notes is not None:
         notes.append(note)
@@ -568,15 +695,22 @@ def _read_manifest(path: Path, notes: list[str] | None = None) -> dict:
 # --- parallel execution --------------------------------------------------------------------------
 
 
-def _execute(jobs, workers, engine, root, kernel_name, warm_modules, progress, record, result) -> None:
+def _execute(
+    jobs, workers, engine, root, kernel_name, warm_modules, progress, record, result
+) -> None:
     """Run the jobs on ``workers`` processes; ``record`` each outcome as it arrives."""
     import multiprocessing
 
-    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods()
-                                          else "spawn")
+    context = multiprocessing.get_context(
+        "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    )
     bar = _progress_bar(len(jobs)) if progress else None
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker,
-                               initargs=(engine, root, kernel_name, warm_modules))
+    pool = ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=context,
+        initializer=_init_worker,
+        initargs=(engine, root, kernel_name, warm_modules),
+    )
     pending = {pool.submit(_run_job, job): job for job in jobs}
     try:
         if bar:
@@ -587,7 +721,9 @@ def _execute(jobs, workers, engine, root, kernel_name, warm_modules, progress, r
                 card = record(_outcome_of(future, pending.pop(future)))
                 if bar:
                     mark = "[green]✓[/]" if card.status == "ok" else "[red]✗[/]"
-                    bar.update(bar.task_ids[0], advance=1, description=f"{mark} {card.code} {card.name}")
+                    bar.update(
+                        bar.task_ids[0], advance=1, description=f"{mark} {card.code} {card.name}"
+                    )
     except KeyboardInterrupt:
         result.interrupted = True
         running = [pending[f] for f in list(pending) if not f.cancel()]
@@ -596,8 +732,12 @@ def _execute(jobs, workers, engine, root, kernel_name, warm_modules, progress, r
             bar = None
         if running:
             names = ", ".join(f"{job.code} {job.name}" for job in running)
-            print(f"Interrupted: waiting for the {len(running)} running card(s) to finish ({names}); "
-                  "press Ctrl-C again to stop them now.", file=sys.stderr, flush=True)
+            print(
+                f"Interrupted: waiting for the {len(running)} running card(s) to finish ({names}); "
+                "press Ctrl-C again to stop them now.",
+                file=sys.stderr,
+                flush=True,
+            )
         try:  # let the cards already running finish (a second Ctrl-C stops them too)
             for future in list(pending):
                 if not future.cancelled():
@@ -618,17 +758,30 @@ def _outcome_of(future, job: _Job) -> dict:
         return future.result()
     except Exception as exc:  # the worker process itself died
         now = _now()
-        return {"code": job.code, "name": job.name, "status": "failed", "started": now, "finished": now,
-                "seconds": 0.0, "error": _last_line(f"{type(exc).__name__}: {exc}")}
+        return {
+            "code": job.code,
+            "name": job.name,
+            "status": "failed",
+            "started": now,
+            "finished": now,
+            "seconds": 0.0,
+            "error": _last_line(f"{type(exc).__name__}: {exc}"),
+        }
 
 
 def _progress_bar(total: int):
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    bar = Progress(TextColumn("[bold]kuntakortit[/]"), BarColumn(), MofNCompleteColumn(),
-                   TimeElapsedColumn(), TextColumn("{task.description}"),
-                   console=Console(stderr=True), transient=False)
+    bar = Progress(
+        TextColumn("[bold]kuntakortit[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.description}"),
+        console=Console(stderr=True),
+        transient=False,
+    )
     bar.add_task("", total=total)
     return bar
 
@@ -743,22 +896,36 @@ def _run_job(job: _Job) -> dict:
     engine_kwargs = {"warm_kernel": kernel} if kernel is not None else {}
     try:
         nb = papermill.execute_notebook(
-            job.template, str(temp_notebook), parameters=job.parameters,
-            engine_name=ENGINE_NAME if kernel is not None else None, request_save_on_cell_execute=False,
-            progress_bar=False, kernel_name=job.kernel_name, cwd=job.cwd,
-            execution_timeout=job.timeout, **engine_kwargs)
+            job.template,
+            str(temp_notebook),
+            parameters=job.parameters,
+            engine_name=ENGINE_NAME if kernel is not None else None,
+            request_save_on_cell_execute=False,
+            progress_bar=False,
+            kernel_name=job.kernel_name,
+            cwd=job.cwd,
+            execution_timeout=job.timeout,
+            **engine_kwargs,
+        )
         _unstage_parameters(nb, job)
         _finalise(nb, job)
         _write_notebook(nb, temp_notebook)
         outcome.update(status="ok", staged=str(staging), stem=temp_notebook.name)
     except PapermillExecutionError as exc:
-        outcome.update(status="failed", cell=exc.cell_index + 1, execution_count=exc.exec_count,
-                       error=_last_line(f"{exc.ename}: {exc.evalue}"))
+        outcome.update(
+            status="failed",
+            cell=exc.cell_index + 1,
+            execution_count=exc.exec_count,
+            error=_last_line(f"{exc.ename}: {exc.evalue}"),
+        )
         outcome["failed_notebook"] = _keep_failed(temp_notebook, cards_dir, job.code)
     except Exception as exc:  # the kernel died or timed out, a finalising step failed, ...
         cell = kernel.current_cell if kernel is not None else None
-        outcome.update(status="failed", cell=None if cell is None else cell + 1,
-                       error=_last_line(f"{type(exc).__name__}: {exc}"))
+        outcome.update(
+            status="failed",
+            cell=None if cell is None else cell + 1,
+            error=_last_line(f"{type(exc).__name__}: {exc}"),
+        )
         outcome["failed_notebook"] = _keep_failed(temp_notebook, cards_dir, job.code)
     finally:
         if outcome.get("status") != "ok":  # a good card is moved into place by the main process

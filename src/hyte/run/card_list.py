@@ -35,12 +35,17 @@ def write_card_list(card_paths: list[Path], root: Path) -> Path:
         try:
             text = Path(path).resolve().relative_to(root.resolve()).as_posix()
         except ValueError:
-            raise HyteError(f"Card {path} is outside the project {root}: keep outputs.cards in hyte.yml "
-                            "inside the project.") from None
+            raise HyteError(
+                f"Card {path} is outside the project {root}: keep outputs.cards in hyte.yml "
+                "inside the project."
+            ) from None
         if text not in relative:
             relative.append(text)
-    payload: dict[str, Any] = {"book": {"appendices": [{"part": CARDS_PART, "chapters": relative}]}} \
-        if relative else {"book": {}}
+    payload: dict[str, Any] = (
+        {"book": {"appendices": [{"part": CARDS_PART, "chapters": relative}]}}
+        if relative
+        else {"book": {}}
+    )
     text = _HEADER + yaml.safe_dump(payload, allow_unicode=True, sort_keys=False)
     target = root / CARD_LIST
     write_text_atomic(target, text)
@@ -54,7 +59,7 @@ def read_card_list(root: Path) -> list[str]:
         return []
     data = read_yaml(path) or {}
     cards: list[str] = []
-    for item in ((data.get("book") or {}).get("appendices") or []):
+    for item in (data.get("book") or {}).get("appendices") or []:
         if isinstance(item, dict) and item.get("part") == CARDS_PART:
             cards.extend(str(c) for c in item.get("chapters") or [])
     return cards
@@ -66,6 +71,5 @@ def write_county_card_list(config: Config) -> Path:
     Only cards that exist as finished notebooks are listed; a failed card with no earlier good output
     is never listed (its files are only ever moved into place after success)."""
     regions = load_regions(config.root / "data" / "reference")
-    paths = [config.cards_dir / f"{card_stem(m)}.ipynb"
-             for m in regions.selection(config.county)]
+    paths = [config.cards_dir / f"{card_stem(m)}.ipynb" for m in regions.selection(config.county)]
     return write_card_list([p for p in paths if p.is_file()], config.root)

@@ -146,7 +146,9 @@ def notebook_imports(notebook: Path | dict) -> list[str]:
                 names += [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
                 names.append(node.module)  # and its names, which may be submodules:
-                names += [f"{node.module}.{alias.name}" for alias in node.names if alias.name != "*"]
+                names += [
+                    f"{node.module}.{alias.name}" for alias in node.names if alias.name != "*"
+                ]
     return list(dict.fromkeys(names))
 
 
@@ -156,8 +158,14 @@ def notebook_imports(notebook: Path | dict) -> list[str]:
 class WarmKernel:
     """One kernel kept alive for many notebooks. ``prepare()`` before each: (re)start and reset."""
 
-    def __init__(self, kernel_name: str = "python3", *, cwd: str | Path | None = None,
-                 warm_modules: Iterable[str] = (), startup_timeout: float = 60):
+    def __init__(
+        self,
+        kernel_name: str = "python3",
+        *,
+        cwd: str | Path | None = None,
+        warm_modules: Iterable[str] = (),
+        startup_timeout: float = 60,
+    ):
         self.kernel_name = kernel_name
         self.cwd = str(cwd) if cwd else None
         self.warm_modules = list(warm_modules)
@@ -188,8 +196,12 @@ class WarmKernel:
 
         self.km = AsyncKernelManager(kernel_name=self.kernel_name)
         # The kernel's own stderr only carries start-up chatter; cell output arrives over ZeroMQ.
-        run_sync(self.km.start_kernel)(extra_arguments=[_HIST], cwd=self.cwd,
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        run_sync(self.km.start_kernel)(
+            extra_arguments=[_HIST],
+            cwd=self.cwd,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         self.starts += 1
         self.needs_restart = False
 
@@ -198,7 +210,9 @@ class WarmKernel:
         from jupyter_core.utils import run_sync
 
         run_sync(self._connect)()
-        self.run_silent(f"import hyte.run.kernels as _hk\n_hk.warm_up({self.warm_modules!r})\ndel _hk")
+        self.run_silent(
+            f"import hyte.run.kernels as _hk\n_hk.warm_up({self.warm_modules!r})\ndel _hk"
+        )
 
     async def _connect(self) -> None:
         self.kc = self.km.client()
@@ -248,8 +262,9 @@ class WarmKernel:
         content = reply["content"]
         if content.get("status") != "ok":
             self.needs_restart = True
-            raise RuntimeError(f"warm kernel set-up failed: {content.get('ename')}: "
-                               f"{content.get('evalue')}")
+            raise RuntimeError(
+                f"warm kernel set-up failed: {content.get('ename')}: {content.get('evalue')}"
+            )
 
 
 def _engine_class():
@@ -278,16 +293,31 @@ def _engine_class():
         """
 
         @classmethod
-        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
-                                     stderr_file=None, start_timeout=60, execution_timeout=None,
-                                     warm_kernel: WarmKernel | None = None, **kwargs):
+        def execute_managed_notebook(
+            cls,
+            nb_man,
+            kernel_name,
+            log_output=False,
+            stdout_file=None,
+            stderr_file=None,
+            start_timeout=60,
+            execution_timeout=None,
+            warm_kernel: WarmKernel | None = None,
+            **kwargs,
+        ):
             kernel = warm_kernel or process_kernel(kernel_name)
             kernel.prepare()
             kwargs = remove_args(["input_path", "timeout", "startup_timeout", "cwd"], **kwargs)
             final_kwargs = merge_kwargs(
-                kwargs, timeout=execution_timeout, startup_timeout=start_timeout,
-                kernel_name=kernel_name, log=logger, log_output=log_output,
-                stdout_file=stdout_file, stderr_file=stderr_file)
+                kwargs,
+                timeout=execution_timeout,
+                startup_timeout=start_timeout,
+                kernel_name=kernel_name,
+                log=logger,
+                log_output=log_output,
+                stdout_file=stdout_file,
+                stderr_file=stderr_file,
+            )
             client = _WarmClient(nb_man, kernel, **final_kwargs)
             client.kc = kernel.kc  # nbclient neither opens nor closes a client it is given
             try:

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from hyte.stats import stats
 from hyte.fmt import join_names
+from hyte.stats import stats
 
 #: The trend rule, as the card's methods, the book's appendix and hyte.stats.stats.trend(step=...) apply it.
 TREND_RULE_FI = (
@@ -22,12 +22,14 @@ TREND_RULE_FI = (
     "mitatuilla (esim. kuntavaalit) 17 vuodelta; mittausväli on indikaattoriluettelon kentässä "
     "frequency. Puuttuvaa tai salattua mittausta ei korvata vanhemmalla. Testi vaatii vähintään kolme "
     "arvoa ja jokaiselle lukumäärän; osuuksille käytetään khiin neliön trenditestiä, suhdeluvuille "
-    "Poisson-trenditestiä, ja muutos on merkitsevä, kun p < 0,05.")
+    "Poisson-trenditestiä, ja muutos on merkitsevä, kun p < 0,05."
+)
 #: When a value counts as old (hyte.stats.summary: stale).
 STALE_RULE_FI = (
     "Arvo on vanha, kun se on yli yhden mittausvälin vanhempi kuin indikaattorin tuorein arvo alueen "
     "muissa kunnissa tai vertailualueilla tai yli mittausvälin ja kaksi vuotta vanhempi kuin aineiston "
-    "tuorein vuosi. Vanhaa arvoa ei verrata eikä sijoiteta järjestykseen; se on merkitty tähdellä (*).")
+    "tuorein vuosi. Vanhaa arvoa ei verrata eikä sijoiteta järjestykseen; se on merkitty tähdellä (*)."
+)
 
 __all__ = [
     "COMPARED",
@@ -62,8 +64,9 @@ def tested(rows: pd.DataFrame) -> pd.DataFrame:
 
 def nothing_compared(rows: pd.DataFrame) -> bool:
     """True when no comparison and no trend test could be made for any of the rows."""
-    return not (len(compared(rows, "vs_county")) or len(compared(rows, "vs_country"))
-                or len(tested(rows)))
+    return not (
+        len(compared(rows, "vs_county")) or len(compared(rows, "vs_country")) or len(tested(rows))
+    )
 
 
 def reason_text(code: str, language: str = "fi") -> str:
@@ -78,8 +81,11 @@ def reason_text(code: str, language: str = "fi") -> str:
 
 def _by_reason(rows: pd.DataFrame, reason_column: str, limit: int | None) -> list[str]:
     parts = []
-    reasons = rows[reason_column].fillna("").astype(str) if reason_column in rows else \
-        pd.Series([""] * len(rows), index=rows.index)
+    reasons = (
+        rows[reason_column].fillna("").astype(str)
+        if reason_column in rows
+        else pd.Series([""] * len(rows), index=rows.index)
+    )
     for code in dict.fromkeys(reasons):  # in order of first appearance
         names = list(rows.loc[reasons == code, "short"])
         count = "1 indikaattorissa" if len(names) == 1 else f"{len(names)} indikaattorissa"
@@ -105,8 +111,14 @@ def not_compared_sentences(rows: pd.DataFrame, *, limit: int | None = 6) -> list
     indicators were left out for the same reasons ('Hyvinvointialueeseen ja koko maahan ei verrattu…')."""
     county = not_compared_sentence(rows, "vs_county", limit=limit)
     country = not_compared_sentence(rows, "vs_country", limit=limit)
-    if county and country and county.split(" ei verrattu ", 1)[1] == country.split(" ei verrattu ", 1)[1]:
-        return ["Hyvinvointialueeseen ja koko maahan ei verrattu " + county.split(" ei verrattu ", 1)[1]]
+    if (
+        county
+        and country
+        and county.split(" ei verrattu ", 1)[1] == country.split(" ei verrattu ", 1)[1]
+    ):
+        return [
+            "Hyvinvointialueeseen ja koko maahan ei verrattu " + county.split(" ei verrattu ", 1)[1]
+        ]
     return [x for x in (county, country) if x]
 
 
@@ -123,8 +135,11 @@ def not_tested_sentence(rows: pd.DataFrame, *, limit: int | None = 6) -> str:
 def made_sentence(rows: pd.DataFrame, *, differences_found: bool, trends_found: bool) -> str:
     """How many comparisons and trend tests were made and — only for what was made and found
     nothing — that none was significant. '' when nothing was made."""
-    county, country, trends = (len(compared(rows, "vs_county")), len(compared(rows, "vs_country")),
-                               len(tested(rows)))
+    county, country, trends = (
+        len(compared(rows, "vs_county")),
+        len(compared(rows, "vs_country")),
+        len(tested(rows)),
+    )
     done = []
     if county:
         done.append(f"hyvinvointialueeseen {county}")
@@ -133,22 +148,35 @@ def made_sentence(rows: pd.DataFrame, *, differences_found: bool, trends_found: 
     sentences = []
     if done:
         text = f"Verrattuja indikaattoreita oli {join_names(done, None)}"
-        sentences.append(text + ("." if differences_found else
-                                 "; yhdessäkään niistä ero ei ollut tilastollisesti merkitsevä."))
+        sentences.append(
+            text
+            + (
+                "."
+                if differences_found
+                else "; yhdessäkään niistä ero ei ollut tilastollisesti merkitsevä."
+            )
+        )
     if trends:
         text = f"Kehitys testattiin {trends} indikaattorissa"
-        sentences.append(text + ("." if trends_found else
-                                 "; yhdessäkään muutos ei ollut tilastollisesti merkitsevä."))
+        sentences.append(
+            text
+            + ("." if trends_found else "; yhdessäkään muutos ei ollut tilastollisesti merkitsevä.")
+        )
     return " ".join(sentences)
 
 
-def reasons_in(rows: pd.DataFrame, columns: Sequence[str] = ("vs_county", "vs_country")) -> set[str]:
+def reasons_in(
+    rows: pd.DataFrame, columns: Sequence[str] = ("vs_county", "vs_country")
+) -> set[str]:
     """The reason codes of the rows' comparisons that were not made."""
     found: set[str] = set()
     for column in columns:
         if f"{column}_reason" in rows:
-            found |= {str(r) for r in rows.loc[rows[column] == stats.NOT_COMPARED, f"{column}_reason"]
-                      if str(r) and str(r) != "nan"}
+            found |= {
+                str(r)
+                for r in rows.loc[rows[column] == stats.NOT_COMPARED, f"{column}_reason"]
+                if str(r) and str(r) != "nan"
+            }
     return found
 
 

@@ -16,11 +16,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hyte.stats import stats
 from hyte.data.catalog import Catalog, Indicator
+from hyte.data.regions import COUNTRY_SOTKANET_ID
 from hyte.errors import HyteError
 from hyte.paths import data_dir
-from hyte.data.regions import COUNTRY_SOTKANET_ID
+from hyte.stats import stats
 
 __all__ = ["SUMMARY_COLUMNS", "indicator_summary", "label", "labels_path", "strengths_and_concerns"]
 
@@ -73,8 +73,15 @@ SUMMARY_COLUMNS: dict[str, str] = {
 STALE_LAG_YEARS = 2
 
 #: Reasons for 'not compared' / 'cannot be calculated' (label keys ``reason_<code>``).
-NOT_COMPARED_REASONS = ("suppressed", "too_old", "no_benchmark", "no_count", "no_ci", "too_few_points",
-                        "not_testable")
+NOT_COMPARED_REASONS = (
+    "suppressed",
+    "too_old",
+    "no_benchmark",
+    "no_count",
+    "no_ci",
+    "too_few_points",
+    "not_testable",
+)
 
 _LANGUAGES = ("fi", "sv")
 
@@ -165,7 +172,8 @@ def _summary_row(
     step = indicator.frequency.step
     latest_year = max(shown_year, latest_in_areas if latest_in_areas is not None else shown_year)
     stale = (latest_year - shown_year > step) or (
-        reference_year is not None and reference_year - shown_year > step + STALE_LAG_YEARS)
+        reference_year is not None and reference_year - shown_year > step + STALE_LAG_YEARS
+    )
     vs_county_reason = vs_country_reason = trend_reason = ""
 
     if hidden:
@@ -200,8 +208,14 @@ def _summary_row(
             step=step,
         )
         if stale:
-            trend = stats.TrendResult(stats.CANNOT_CALCULATE, math.nan, math.nan, trend.first_year,
-                                      trend.last_year, trend.n)
+            trend = stats.TrendResult(
+                stats.CANNOT_CALCULATE,
+                math.nan,
+                math.nan,
+                trend.first_year,
+                trend.last_year,
+                trend.n,
+            )
             trend_reason = "too_old"
         elif trend.label == stats.CANNOT_CALCULATE:
             window = series[series["year"] >= (trend.first_year or shown_year)]
@@ -224,8 +238,9 @@ def _summary_row(
     ranked = in_year[in_year["region_id"].isin(ranked_ids)]
     ranked_values = dict(zip(ranked["region_id"].astype(int), ranked["value"], strict=True))
     positions = stats.rank(ranked_values, polarity)
-    position, rank_n = positions.get(region_id, (pd.NA, pd.NA)) if not (hidden or stale) \
-        else (pd.NA, pd.NA)
+    position, rank_n = (
+        positions.get(region_id, (pd.NA, pd.NA)) if not (hidden or stale) else (pd.NA, pd.NA)
+    )
 
     return {
         "indicator": indicator.id,
@@ -316,8 +331,10 @@ def indicator_summary(
         raise HyteError(f"language '{language}' is not supported: use 'fi' or 'sv'.")
     peers = [int(p) for p in peer_ids]
     # Only the numeric columns travel on: filtering the text columns row by row is most of the cost.
-    subset = table.loc[(table["sex"] == sex) & table["indicator"].isin(catalog.ids),
-                       ["indicator", "region_id", "year", "value", "count"]]
+    subset = table.loc[
+        (table["sex"] == sex) & table["indicator"].isin(catalog.ids),
+        ["indicator", "region_id", "year", "value", "count"],
+    ]
     by_indicator = {int(k): g for k, g in subset.groupby("indicator", sort=False)}
     valued_years = subset.loc[subset["value"].notna(), "year"]
     if year is not None:
