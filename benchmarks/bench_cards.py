@@ -27,9 +27,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from hyte.batch import TEMPLATE, card_stem, template_parameters
 from hyte.config import load_config
-from hyte.regions import load_regions
+from hyte.data.regions import load_regions
+from hyte.run.batch import TEMPLATE, card_stem, template_parameters
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -64,7 +64,9 @@ def card_seconds(project: Path, cards: str) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="4 cards instead of the whole county")
-    parser.add_argument("--fresh", action="store_true", help="also time `hyte cards --engine fresh`")
+    parser.add_argument(
+        "--fresh", action="store_true", help="also time `hyte cards --engine fresh`"
+    )
     parser.add_argument("--workers", type=int, default=None, help="hyte cards --workers")
     parser.add_argument("--project", type=Path, default=ROOT, help="project to benchmark")
     args = parser.parse_args()
@@ -74,7 +76,9 @@ def main() -> None:
     template = project / TEMPLATE
     if not template.is_file():
         sys.exit(f"{template} does not exist yet: nothing to benchmark.")
-    municipalities = load_regions(project / "data" / "reference").county_municipalities(config.county)
+    municipalities = load_regions(project / "data" / "reference").county_municipalities(
+        config.county
+    )
     if args.quick:
         municipalities = municipalities[:4]
     codes = [m.code for m in municipalities]
@@ -87,12 +91,21 @@ def main() -> None:
         base_root = make_project(project, Path(temp) / "baseline")
         out = base_root / "cards"
         out.mkdir()
-        print(f"{len(codes)} cards of county {config.county}, {os.cpu_count()} CPU core(s); "
-              f"baseline: papermill CLI one card after another", flush=True)
+        print(
+            f"{len(codes)} cards of county {config.county}, {os.cpu_count()} CPU core(s); "
+            f"baseline: papermill CLI one card after another",
+            flush=True,
+        )
         baseline = 0.0
         for municipality in municipalities:
-            command = ["papermill", str(template), str(out / f"{card_stem(municipality)}.ipynb"),
-                       "-r", "municipality", municipality.code]
+            command = [
+                "papermill",
+                str(template),
+                str(out / f"{card_stem(municipality)}.ipynb"),
+                "-r",
+                "municipality",
+                municipality.code,
+            ]
             if writes_files:
                 command += ["-r", "output_dir", str(out)]
             baseline += timed(command, base_root, f"papermill {municipality.code}")[0]
@@ -101,8 +114,12 @@ def main() -> None:
         rows = [("papermill CLI, sequential loop", baseline)]
         if args.fresh:
             fresh_root = make_project(project, Path(temp) / "fresh")
-            rows.append(("hyte cards --force --engine fresh",
-                         timed([*hyte, "--force", "--engine", "fresh"], fresh_root, "hyte (fresh)")[0]))
+            rows.append(
+                (
+                    "hyte cards --force --engine fresh",
+                    timed([*hyte, "--force", "--engine", "fresh"], fresh_root, "hyte (fresh)")[0],
+                )
+            )
         hyte_root = make_project(project, Path(temp) / "hyte")
         forced, output = timed([*hyte, "--force"], hyte_root, "hyte cards --force")
         rows.append(("hyte cards --force", forced))
@@ -117,16 +134,22 @@ def main() -> None:
     print()
     print(f"{'command':<36}{'cards':>6}{'seconds':>10}{'s/card':>9}{'speed-up':>10}")
     for label, seconds in rows:
-        print(f"{label:<36}{len(codes):>6}{seconds:>10.1f}{seconds / len(codes):>9.2f}"
-              f"{baseline / seconds:>9.1f}×")
+        print(
+            f"{label:<36}{len(codes):>6}{seconds:>10.1f}{seconds / len(codes):>9.2f}"
+            f"{baseline / seconds:>9.1f}×"
+        )
     busy = sum(per_card)
-    print(f"\nWhere `hyte cards --force` spent its time ({workers} workers): the cards themselves ran "
-          f"{busy:.1f} s in the kernels ({busy / len(per_card):.2f} s a card, "
-          f"{busy / workers:.1f} s per worker); start-up and the rest took "
-          f"{forced - busy / workers:.1f} s.")
+    print(
+        f"\nWhere `hyte cards --force` spent its time ({workers} workers): the cards themselves ran "
+        f"{busy:.1f} s in the kernels ({busy / len(per_card):.2f} s a card, "
+        f"{busy / workers:.1f} s per worker); start-up and the rest took "
+        f"{forced - busy / workers:.1f} s."
+    )
     if rerun_made:
-        print(f"Note: the rerun made {rerun_made} card(s): an input (hyte's source, data) changed "
-              "during the benchmark.")
+        print(
+            f"Note: the rerun made {rerun_made} card(s): an input (hyte's source, data) changed "
+            "during the benchmark."
+        )
 
 
 if __name__ == "__main__":

@@ -52,8 +52,9 @@ def run_measured(command: list[str], cwd: Path) -> tuple[float, int, str]:
     """Run ``command``; (seconds, peak bytes of its process tree, output)."""
     env = {**os.environ, "HYTE_ROOT": str(cwd)}
     start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True)
+    process = subprocess.Popen(
+        command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     peak = 0
     done = threading.Event()
 
@@ -80,7 +81,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None, help="hyte cards --workers")
     args = parser.parse_args()
 
-    from hyte.regions import ALL_COUNTIES, load_regions
+    from hyte.data.regions import ALL_COUNTIES, load_regions
 
     codes = [m.code for m in load_regions(ROOT / "data" / "reference").selection(ALL_COUNTIES)]
     chosen = codes[: args.limit] if args.limit else codes
@@ -93,7 +94,9 @@ def main() -> None:
                 (project / "data" / name).symlink_to(ROOT / "data" / name)
         (project / "data" / "snapshots").mkdir()
         (project / "notebooks").symlink_to(ROOT / "notebooks", target_is_directory=True)
-        (project / "hyte.yml").write_text("county: all\nsnapshot: demo-koko-maa\n", encoding="utf-8")
+        (project / "hyte.yml").write_text(
+            "county: all\nsnapshot: demo-koko-maa\n", encoding="utf-8"
+        )
         hyte = [sys.executable, "-m", "hyte.cli"]
         demo_seconds, demo_peak, _ = run_measured([*hyte, "demo", "--county", "all"], project)
         command = [*hyte, "cards", *(chosen if args.limit else [])]
@@ -105,17 +108,25 @@ def main() -> None:
 
     n = len(chosen)
     projected = seconds / n * ALL
-    print(f"{os.cpu_count()} CPU core(s); whole-country demo snapshot: {demo_seconds:.1f} s, "
-          f"peak {demo_peak / 1024**2:.0f} MB")
+    print(
+        f"{os.cpu_count()} CPU core(s); whole-country demo snapshot: {demo_seconds:.1f} s, "
+        f"peak {demo_peak / 1024**2:.0f} MB"
+    )
     print(summary[-1] if summary else output[-500:])
     print(f"{'measure':<34}{'value':>12}{'target':>12}{'ratio':>9}")
     print(f"{'hyte cards, ' + str(n) + ' cards (s)':<34}{seconds:>12.1f}{'':>12}")
-    print(f"{'seconds per card':<34}{seconds / n:>12.2f}{TARGET_SECONDS / ALL:>12.2f}"
-          f"{(seconds / n) / (TARGET_SECONDS / ALL):>8.1f}×")
-    print(f"{'308 cards (s, projected)' if args.limit else '308 cards (s)':<34}{projected:>12.0f}"
-          f"{TARGET_SECONDS:>12}{projected / TARGET_SECONDS:>8.1f}×")
-    print(f"{'peak memory, process tree (MB)':<34}{peak / 1024**2:>12.0f}{TARGET_BYTES / 1024**2:>12.0f}"
-          f"{peak / TARGET_BYTES:>8.1f}×")
+    print(
+        f"{'seconds per card':<34}{seconds / n:>12.2f}{TARGET_SECONDS / ALL:>12.2f}"
+        f"{(seconds / n) / (TARGET_SECONDS / ALL):>8.1f}×"
+    )
+    print(
+        f"{'308 cards (s, projected)' if args.limit else '308 cards (s)':<34}{projected:>12.0f}"
+        f"{TARGET_SECONDS:>12}{projected / TARGET_SECONDS:>8.1f}×"
+    )
+    print(
+        f"{'peak memory, process tree (MB)':<34}{peak / 1024**2:>12.0f}{TARGET_BYTES / 1024**2:>12.0f}"
+        f"{peak / TARGET_BYTES:>8.1f}×"
+    )
 
 
 if __name__ == "__main__":

@@ -25,6 +25,6 @@ def fixtures_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def regions():
-    from hyte.regions import load_regions
+    from hyte.data.regions import load_regions
 
     return load_regions(ROOT / "data" / "reference")

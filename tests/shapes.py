@@ -20,8 +20,18 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT.parent / "shared" / "fixtures"
 DEMO = ROOT / "data" / "demo"
-LINKED = ["data/reference", "data/indicators.yml", "data/labels.yml", "data/hyte_kerroin.yml", "data/plan",
-          "report", "notebooks", "index.qmd", "_quarto.yml", "styles"]
+LINKED = [
+    "data/reference",
+    "data/indicators.yml",
+    "data/labels.yml",
+    "data/hyte_kerroin.yml",
+    "data/plan",
+    "report",
+    "notebooks",
+    "index.qmd",
+    "_quarto.yml",
+    "styles",
+]
 #: The catalog's measurement frequencies used by the 'gappy' shape (id -> step in years).
 BIENNIAL_IDS = (1514, 3906)  # school health survey, grades 8–9
 FOUR_YEARLY_IDS = (181,)  # drawn every fourth year, like an election indicator
@@ -35,8 +45,10 @@ KEPT_MUNICIPALITIES = ("435", "179", "077", "592", "892", "992")
 def demo_table(trim: bool = True) -> pd.DataFrame:
     table = pd.read_parquet(DEMO / "data.parquet")
     if trim:
-        table = table[(table["region_level"] != "municipality")
-                      | table["region_code"].isin(KEPT_MUNICIPALITIES)]
+        table = table[
+            (table["region_level"] != "municipality")
+            | table["region_code"].isin(KEPT_MUNICIPALITIES)
+        ]
     return table
 
 
@@ -80,7 +92,7 @@ def _few_indicators(t: pd.DataFrame) -> pd.DataFrame:
 
 def _no_kerroin_score(t: pd.DataFrame) -> pd.DataFrame:
     """County rows exist but none of the HYTE-kerroin's indicators has a county value."""
-    from hyte.catalog import load_catalog
+    from hyte.data.catalog import load_catalog
 
     catalog = load_catalog(ROOT / "data" / "indicators.yml")
     kerroin = [i.id for i in catalog if i.hyte_kerroin.value != "none"]
@@ -115,18 +127,26 @@ def _link(root: Path) -> None:
 
 
 def _write_config(root: Path, county: str, snapshot: str) -> None:
-    (root / "hyte.yml").write_text(f'county: "{county}"\nsnapshot: "{snapshot}"\n', encoding="utf-8")
+    (root / "hyte.yml").write_text(
+        f'county: "{county}"\nsnapshot: "{snapshot}"\n', encoding="utf-8"
+    )
 
 
 def write_snapshot(root: Path, name: str, table: pd.DataFrame, *, synthetic: bool = True) -> Path:
     """A snapshot folder data/snapshots/<name> holding ``table`` (a manifest like the demo's)."""
-    from hyte.snapshot import SnapshotBuilder
+    from hyte.data.snapshot import SnapshotBuilder
 
-    builder = SnapshotBuilder(root / "data" / "snapshots" / name, source="test-shape", synthetic=synthetic,
-                              resume=False)
+    builder = SnapshotBuilder(
+        root / "data" / "snapshots" / name, source="test-shape", synthetic=synthetic, resume=False
+    )
     manifest = json.loads((DEMO / "manifest.json").read_text(encoding="utf-8"))
-    builder.indicators.update({k: v for k, v in manifest.get("indicators", {}).items()
-                               if int(k) in set(table["indicator"])})
+    builder.indicators.update(
+        {
+            k: v
+            for k, v in manifest.get("indicators", {}).items()
+            if int(k) in set(table["indicator"])
+        }
+    )
     builder.set_table(table.reset_index(drop=True))
     builder.finish(name)
     return root / "data" / "snapshots" / name
@@ -134,7 +154,7 @@ def write_snapshot(root: Path, name: str, table: pd.DataFrame, *, synthetic: boo
 
 def _old_ids_file(folder: Path) -> Path:
     """The real all-counties 683 file with every county's current Sotkanet id replaced by its old one."""
-    from hyte.regions import load_regions
+    from hyte.data.regions import load_regions
 
     regions = load_regions(ROOT / "data" / "reference")
     old = {c.sotkanet_id: c.sotkanet_id_old for c in regions.counties.values() if c.sotkanet_id_old}
@@ -154,12 +174,14 @@ def make_project(tmp: Path, shape: str) -> Path:
     if shape in TRANSFORMS:
         write_snapshot(root, shape, TRANSFORMS[shape](demo_table()))
     else:
-        from hyte.importer import import_files
+        from hyte.data.importer import import_files
 
         if shape == "kainuu":
             county = "20"
-            files = [FIXTURES / "sotkanet_683_kainuu_2015_2023.csv",
-                     FIXTURES / "sotkanet_683_hyvinvointialueet_2005_2023.csv"]
+            files = [
+                FIXTURES / "sotkanet_683_kainuu_2015_2023.csv",
+                FIXTURES / "sotkanet_683_hyvinvointialueet_2005_2023.csv",
+            ]
         elif shape == "old_county_ids":
             county = "20"
             files = [FIXTURES / "sotkanet_683_kainuu_2015_2023.csv", _old_ids_file(root)]

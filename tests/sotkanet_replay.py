@@ -44,8 +44,12 @@ def _number(text: str | None) -> int | float | None:
 
 def sotkanet_row(indicator, region, year, gender, value, abs_value) -> dict[str, Any]:
     """A row as /json writes it: 'value' and 'absValue' are absent when there is none."""
-    row: dict[str, Any] = {"indicator": int(indicator), "region": int(region), "year": int(year),
-                           "gender": gender}
+    row: dict[str, Any] = {
+        "indicator": int(indicator),
+        "region": int(region),
+        "year": int(year),
+        "gender": gender,
+    }
     if _number(value) is not None:
         row["value"] = _number(value)
     if _number(abs_value) is not None:
@@ -63,16 +67,27 @@ def rows_683(fixtures: Path) -> list[dict[str, Any]]:
             if key in seen:
                 continue
             seen.add(key)
-            out.append(sotkanet_row(r["indicator"], r["region"], r["year"], r["gender"], r["value"],
-                                    r["absValue"]))
+            out.append(
+                sotkanet_row(
+                    r["indicator"], r["region"], r["year"], r["gender"], r["value"], r["absValue"]
+                )
+            )
     return out
 
 
 def rows_127_2009(fixtures: Path) -> list[dict[str, Any]]:
     """Indicator 127 (population) in 2009, every region, from the verbatim /csv response."""
-    return [sotkanet_row(r["indicator"], r["region"], r["year"], r["gender"], r["primary value"],
-                         r["absolute value"])
-            for r in read_csv(fixtures / REST_CSV_127, delimiter=";")]
+    return [
+        sotkanet_row(
+            r["indicator"],
+            r["region"],
+            r["year"],
+            r["gender"],
+            r["primary value"],
+            r["absolute value"],
+        )
+        for r in read_csv(fixtures / REST_CSV_127, delimiter=";")
+    ]
 
 
 def metadata_2025(fixtures: Path) -> dict[int, dict[str, Any]]:
@@ -92,8 +107,14 @@ def json_body(rows: list[dict[str, Any]]) -> bytes:
 def csv_body(rows: list[dict[str, Any]]) -> bytes:
     lines = ["indicator;region;year;gender;primary value;absolute value"]
     for r in rows:
-        cells = [r["indicator"], r["region"], r["year"], r["gender"], r.get("value", ""),
-                 r.get("absValue", "")]
+        cells = [
+            r["indicator"],
+            r["region"],
+            r["year"],
+            r["gender"],
+            r.get("value", ""),
+            r.get("absValue", ""),
+        ]
         lines.append(";".join("" if c is None else str(c) for c in cells))
     return ("\n".join(lines) + "\n").encode("utf-8")
 
@@ -105,7 +126,10 @@ class SotkanetReplay:
         self.server = httpserver
         self.fixtures = Path(fixtures)
         self.data: dict[int, list[dict[str, Any]]] = {
-            683: rows_683(self.fixtures), 127: rows_127_2009(self.fixtures), 186: []}
+            683: rows_683(self.fixtures),
+            127: rows_127_2009(self.fixtures),
+            186: [],
+        }
         self.meta = {**metadata_2015(self.fixtures), **metadata_2025(self.fixtures)}
         # path or 'json:<indicator>' -> statuses to answer before succeeding (429, 500, ...)
         self.failures: dict[str, deque[int]] = defaultdict(deque)
@@ -132,7 +156,7 @@ class SotkanetReplay:
         return path
 
     def handle(self, request: Request) -> Response:
-        path = request.path[len(PREFIX):].strip("/")
+        path = request.path[len(PREFIX) :].strip("/")
         args = {k: request.args.getlist(k) for k in request.args}
         self.log.append((path, args, dict(request.headers)))
         key = self._key(path, args)
@@ -155,8 +179,10 @@ class SotkanetReplay:
         if path == "regions":
             return (self.fixtures / "sotkanet_regions_2015.json").read_bytes(), "application/json"
         if path == "indicators":
-            return ((self.fixtures / "sotkanet_indicators_2015_subset.json").read_bytes(),
-                    "application/json")
+            return (
+                (self.fixtures / "sotkanet_indicators_2015_subset.json").read_bytes(),
+                "application/json",
+            )
         match = re.fullmatch(r"indicators/(\d+)", path)
         if match:
             item = self.meta.get(int(match[1]))
@@ -165,8 +191,11 @@ class SotkanetReplay:
             indicator = int(args["indicator"][0])
             years = {int(y) for y in args.get("years", [])}
             genders = set(args.get("genders", []))
-            rows = [r for r in self.data.get(indicator, [])
-                    if r["year"] in years and r["gender"] in genders]
+            rows = [
+                r
+                for r in self.data.get(indicator, [])
+                if r["year"] in years and r["gender"] in genders
+            ]
             if path == "json":
                 return json_body(rows), "application/json"
             if indicator == 127 and 2009 in years and "total" in genders:

@@ -18,7 +18,13 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from hyte.batch import (
+from hyte.cli import app
+from hyte.config import load_config
+from hyte.data.regions import load_regions
+from hyte.data.snapshot import SnapshotBuilder
+from hyte.data.tidy import tidy_from_rows
+from hyte.errors import HyteError
+from hyte.run.batch import (
     MANIFEST_NAME,
     card_key,
     card_slug,
@@ -27,13 +33,7 @@ from hyte.batch import (
     run_cards,
     template_parameters,
 )
-from hyte.cli import app
-from hyte.config import load_config
-from hyte.data import tidy_from_rows
-from hyte.errors import HyteError
-from hyte.kernels import WarmKernel, notebook_imports, register_engine
-from hyte.regions import load_regions
-from hyte.snapshot import SnapshotBuilder
+from hyte.run.kernels import WarmKernel, notebook_imports, register_engine
 
 ROOT = Path(__file__).resolve().parents[1]
 TEST_CARD = ROOT / "tests" / "data" / "batch_card.ipynb"
@@ -44,7 +44,9 @@ POPULATION = "sotkanet_127_population_municipalities_2000_2022.csv"
 # --- a temporary project --------------------------------------------------------------------------
 
 
-def _write_snapshot(root: Path, fixtures_dir: Path, name: str = "pop", first_year: int = 2000) -> None:
+def _write_snapshot(
+    root: Path, fixtures_dir: Path, name: str = "pop", first_year: int = 2000
+) -> None:
     """A real snapshot: Sotkanet indicator 127 (population) of Keski-Suomi's municipalities."""
     regions = load_regions(root / "data" / "reference")
     population = pd.read_csv(fixtures_dir / POPULATION)
@@ -52,8 +54,15 @@ def _write_snapshot(root: Path, fixtures_dir: Path, name: str = "pop", first_yea
     for code, value, year in population.itertuples(index=False):
         municipality = regions.municipalities.get(str(code).zfill(3))
         if municipality and municipality.county_code == "15" and year >= first_year:
-            rows.append({"indicator": 127, "region": municipality.sotkanet_id, "year": int(year),
-                         "gender": "total", "value": float(value)})
+            rows.append(
+                {
+                    "indicator": 127,
+                    "region": municipality.sotkanet_id,
+                    "year": int(year),
+                    "gender": "total",
+                    "value": float(value),
+                }
+            )
     builder = SnapshotBuilder(root / "data" / "snapshots" / name, source="test")
     builder.set_table(tidy_from_rows(rows, regions)[0])
     builder.finish()
@@ -67,7 +76,7 @@ def project(tmp_path, fixtures_dir, monkeypatch):
     _write_snapshot(root, fixtures_dir)
     monkeypatch.setenv("HYTE_ROOT", str(root))
     # Other work on hyte's sources must not rerun the cards during a test (tested on its own below).
-    monkeypatch.setattr("hyte.batch.hyte_source_sha", lambda package=None: "fixed")
+    monkeypatch.setattr("hyte.run.batch.hyte_source_sha", lambda package=None: "fixed")
     return root
 
 
@@ -89,7 +98,7 @@ def _listed_cards(root: Path) -> list[str]:
             for value in node:
                 walk(value)
 
-    from hyte.book import CARD_LIST
+    from hyte.book.files import CARD_LIST
 
     walk(yaml.safe_load((root / CARD_LIST).read_text(encoding="utf-8")))
     return found
@@ -97,8 +106,11 @@ def _listed_cards(root: Path) -> list[str]:
 
 def _leftovers(cards_dir: Path) -> list[str]:
     """Partial files: staging folders, temporary files."""
-    return sorted(p.name for p in cards_dir.rglob("*")
-                  if p.name.startswith(".staging-") or p.name.endswith(".tmp"))
+    return sorted(
+        p.name
+        for p in cards_dir.rglob("*")
+        if p.name.startswith(".staging-") or p.name.endswith(".tmp")
+    )
 
 
 # --- names, parameters, keys (no kernels) ---------------------------------------------------------
@@ -114,11 +126,25 @@ def test_card_names_are_ascii_slugs(regions):
 
 def test_template_parameters_and_imports_are_read_from_the_notebook():
     assert template_parameters(TEST_CARD) == [
-        "municipality", "snapshot", "county", "config_path", "output_dir", "population_csv", "fail_for",
-        "kill_for"]
+        "municipality",
+        "snapshot",
+        "county",
+        "config_path",
+        "output_dir",
+        "population_csv",
+        "fail_for",
+        "kill_for",
+    ]
     assert notebook_imports(TEST_CARD) == [
-        "os", "warnings", "pathlib", "pathlib.Path", "matplotlib.pyplot", "pandas", "hyte.regions",
-        "hyte.regions.load_regions"]
+        "os",
+        "warnings",
+        "pathlib",
+        "pathlib.Path",
+        "matplotlib.pyplot",
+        "pandas",
+        "hyte.data.regions",
+        "hyte.data.regions.load_regions",
+    ]
 
 
 def test_cache_key_follows_parameters_but_not_the_staging_folder():
@@ -149,9 +175,11 @@ def test_unknown_municipality_is_one_line_and_nothing_runs(project, fixtures_dir
 
     result = CliRunner().invoke(app, ["cards", "999"])
     assert result.exit_code == 2
-    expected = (f"error: Unknown municipality code '999': it is not in the 2026 division "
-                f"({project / 'data' / 'reference' / 'municipalities.csv'}). Use a 3-digit code "
-                "such as 179 (Jyväskylä).")
+    expected = (
+        f"error: Unknown municipality code '999': it is not in the 2026 division "
+        f"({project / 'data' / 'reference' / 'municipalities.csv'}). Use a 3-digit code "
+        "such as 179 (Jyväskylä)."
+    )
     assert result.output.strip().splitlines() == [expected]
     assert not config.cards_dir.exists()
 
@@ -176,14 +204,22 @@ def test_other_validation_errors_come_before_any_run(project, fixtures_dir):
 def test_failing_card_stops_nothing_and_keeps_its_previous_output(project, fixtures_dir):
     config = load_config(root=project)
     cards = config.cards_dir
-    first = run_cards(config, ["179", "435", "992"], notebook=TEST_CARD, workers=2, progress=False,
-                      parameters=_params(fixtures_dir))
+    first = run_cards(
+        config,
+        ["179", "435", "992"],
+        notebook=TEST_CARD,
+        workers=2,
+        progress=False,
+        parameters=_params(fixtures_dir),
+    )
     assert [c.failure_line() for c in first.failed] == []
     assert sorted(c.code for c in first.ok) == ["179", "435", "992"]
     assert first.exit_code == 0
     # the CSV the card wrote holds the real published population (Sotkanet 127, Jyväskylä 2022)
     published = pd.read_csv(fixtures_dir / POPULATION)
-    expected = published[(published.municipality_code == 179) & (published.year == 2022)]["primary.value"]
+    expected = published[(published.municipality_code == 179) & (published.year == 2022)][
+        "primary.value"
+    ]
     written = pd.read_csv(cards / "179.csv")
     assert written.loc[written.year == 2022, "population"].item() == float(expected.item())
     assert written["name"].unique().tolist() == ["Jyväskylä"]
@@ -192,8 +228,15 @@ def test_failing_card_stops_nothing_and_keeps_its_previous_output(project, fixtu
     luhanka_png = (cards / "435-kuvat" / "vakiluku.png").read_bytes()  # a folder of the card's own
 
     # 435 had a good card and now fails; 077 fails and never had one
-    second = run_cards(config, ["179", "435", "992", "077"], notebook=TEST_CARD, workers=2, force=True,
-                       progress=False, parameters=_params(fixtures_dir, fail_for="435,077"))
+    second = run_cards(
+        config,
+        ["179", "435", "992", "077"],
+        notebook=TEST_CARD,
+        workers=2,
+        force=True,
+        progress=False,
+        parameters=_params(fixtures_dir, fail_for="435,077"),
+    )
     assert sorted(c.code for c in second.ok) == ["179", "992"], second.summary_lines()
     assert second.exit_code == 1
     failed = {c.code: c for c in second.failed}
@@ -202,7 +245,8 @@ def test_failing_card_stops_nothing_and_keeps_its_previous_output(project, fixtu
     assert (luhanka.name, luhanka.cell, luhanka.execution_count) == ("Luhanka", 6, 5)
     assert luhanka.error == "ValueError: card 435 fails on purpose"
     assert luhanka.failure_line().startswith(
-        "435 Luhanka: cell 6 (In [5]): ValueError: card 435 fails on purpose")
+        "435 Luhanka: cell 6 (In [5]): ValueError: card 435 fails on purpose"
+    )
     assert any(line.startswith("FAILED 077 Hankasalmi: cell 6") for line in second.summary_lines())
     # the failed card's earlier good output is untouched; the failure is kept for inspection
     assert (cards / "435-luhanka.ipynb").read_bytes() == luhanka_nb
@@ -212,11 +256,16 @@ def test_failing_card_stops_nothing_and_keeps_its_previous_output(project, fixtu
     assert not (cards / "077-kuvat").exists()
     assert (cards / "179-kuvat" / "vakiluku.png").is_file()  # a folder replaced by a rerun
     failed_nb = nbformat.read(cards / "_failed" / "435.ipynb", as_version=4)
-    assert any(o.get("ename") == "ValueError" for c in failed_nb.cells for o in c.get("outputs", []))
+    assert any(
+        o.get("ename") == "ValueError" for c in failed_nb.cells for o in c.get("outputs", [])
+    )
     manifest = json.loads((cards / MANIFEST_NAME).read_text(encoding="utf-8"))
     entry = manifest["cards"]["435"]
     assert (entry["status"], entry["cell"], entry["error"]) == (
-        "failed", 6, "ValueError: card 435 fails on purpose")
+        "failed",
+        6,
+        "ValueError: card 435 fails on purpose",
+    )
     assert entry["previous_good"]["status"] == "ok"
     assert entry["previous_good"]["notebook"] == "municipal_cards/435-luhanka.ipynb"
     assert "previous_good" not in manifest["cards"]["077"]
@@ -224,9 +273,11 @@ def test_failing_card_stops_nothing_and_keeps_its_previous_output(project, fixtu
     assert manifest["snapshot"]["id"] == "pop"
     # nothing half-written; the book lists exactly the good cards, by Finnish name
     assert _leftovers(cards) == []
-    assert _listed_cards(project) == ["municipal_cards/179-jyvaskyla.ipynb",
-                                      "municipal_cards/435-luhanka.ipynb",
-                                      "municipal_cards/992-aanekoski.ipynb"]
+    assert _listed_cards(project) == [
+        "municipal_cards/179-jyvaskyla.ipynb",
+        "municipal_cards/435-luhanka.ipynb",
+        "municipal_cards/992-aanekoski.ipynb",
+    ]
 
 
 @pytest.mark.slow
@@ -243,7 +294,11 @@ def test_reruns_only_what_changed(project, fixtures_dir):
     made = card.stat().st_mtime_ns
 
     again = run_cards(config, ["435", "992"], **run)
-    assert (again.ok, again.failed, sorted(c.code for c in again.skipped)) == ([], [], ["435", "992"])
+    assert (again.ok, again.failed, sorted(c.code for c in again.skipped)) == (
+        [],
+        [],
+        ["435", "992"],
+    )
     assert again.workers == 0 and card.stat().st_mtime_ns == made
 
     nb = nbformat.read(template, as_version=4)
@@ -262,8 +317,14 @@ def test_reruns_only_what_changed(project, fixtures_dir):
 @pytest.mark.slow
 def test_a_dead_kernel_fails_its_card_only_and_is_restarted(project, fixtures_dir):
     config = load_config(root=project)
-    result = run_cards(config, ["435", "179"], notebook=TEST_CARD, workers=1, progress=False,
-                       parameters=_params(fixtures_dir, kill_for="435"))
+    result = run_cards(
+        config,
+        ["435", "179"],
+        notebook=TEST_CARD,
+        workers=1,
+        progress=False,
+        parameters=_params(fixtures_dir, kill_for="435"),
+    )
     assert [c.code for c in result.ok] == ["179"]  # same worker, a new kernel
     (dead,) = result.failed
     assert dead.code == "435" and dead.cell == 6
@@ -274,15 +335,22 @@ def test_a_dead_kernel_fails_its_card_only_and_is_restarted(project, fixtures_di
 @pytest.mark.slow
 def test_cli_exits_1_naming_the_failed_card(project, fixtures_dir):
     nb = nbformat.read(TEST_CARD, as_version=4)
-    nb.cells[1].source = nb.cells[1].source.replace(
-        "population_csv = None", f"population_csv = {str(fixtures_dir / POPULATION)!r}").replace(
-        'fail_for = ""', 'fail_for = "435"')
+    nb.cells[1].source = (
+        nb.cells[1]
+        .source.replace(
+            "population_csv = None", f"population_csv = {str(fixtures_dir / POPULATION)!r}"
+        )
+        .replace('fail_for = ""', 'fail_for = "435"')
+    )
     (project / "notebooks").mkdir()
     nbformat.write(nb, project / "notebooks" / "municipal_card.ipynb")
     result = CliRunner().invoke(app, ["cards", "435", "992", "--workers", "2"])
     assert result.exit_code == 1, result.output
     assert "2 card(s): 1 made, 0 unchanged, 1 failed" in result.output, result.output
-    assert "FAILED 435 Luhanka: cell 6 (In [5]): ValueError: card 435 fails on purpose" in result.output
+    assert (
+        "FAILED 435 Luhanka: cell 6 (In [5]): ValueError: card 435 fails on purpose"
+        in result.output
+    )
 
 
 # --- warm kernels make the same cards as fresh ones -----------------------------------------------
@@ -300,8 +368,9 @@ def _comparable(nb) -> dict:
     return data
 
 
-def _warm_and_fresh(template: Path, root: Path, warm_codes: list[str], fresh_codes: list[str],
-                    extra: dict) -> tuple[list, list]:
+def _warm_and_fresh(
+    template: Path, root: Path, warm_codes: list[str], fresh_codes: list[str], extra: dict
+) -> tuple[list, list]:
     """Run ``warm_codes`` one after another on one warm kernel, and each of ``fresh_codes`` on a
     fresh kernel."""
     import papermill
@@ -312,15 +381,31 @@ def _warm_and_fresh(template: Path, root: Path, warm_codes: list[str], fresh_cod
     try:
         kernel.start()
         for code in warm_codes:
-            warm.append(papermill.execute_notebook(
-                str(template), None, parameters={"municipality": code, **extra}, engine_name=engine,
-                warm_kernel=kernel, progress_bar=False, cwd=str(root), kernel_name="python3"))
+            warm.append(
+                papermill.execute_notebook(
+                    str(template),
+                    None,
+                    parameters={"municipality": code, **extra},
+                    engine_name=engine,
+                    warm_kernel=kernel,
+                    progress_bar=False,
+                    cwd=str(root),
+                    kernel_name="python3",
+                )
+            )
     finally:
         kernel.shutdown()
     for code in fresh_codes:
-        fresh.append(papermill.execute_notebook(
-            str(template), None, parameters={"municipality": code, **extra}, progress_bar=False,
-            cwd=str(root), kernel_name="python3"))
+        fresh.append(
+            papermill.execute_notebook(
+                str(template),
+                None,
+                parameters={"municipality": code, **extra},
+                progress_bar=False,
+                cwd=str(root),
+                kernel_name="python3",
+            )
+        )
     assert kernel.starts == 1  # all warm cards ran in the one kernel
     return warm, fresh
 
@@ -341,7 +426,9 @@ def test_warm_kernel_cards_equal_fresh_kernel_cards(project, fixtures_dir):
         assert warm_nb == fresh_nb, _first_difference(warm_nb, fresh_nb)
     outputs = [o for c in warm[2].cells for o in c.get("outputs", [])]
     assert any("image/png" in o.get("data", {}) for o in outputs)  # the figure is compared too
-    assert any("must appear in every card" in o.get("text", "") for o in outputs)  # warnings re-shown
+    assert any(
+        "must appear in every card" in o.get("text", "") for o in outputs
+    )  # warnings re-shown
     assert warm[2].cells[-1].execution_count == 8  # the counter starts again at 1
 
 
@@ -355,8 +442,14 @@ def test_without_the_reset_state_would_leak(project, fixtures_dir):
     kernel = WarmKernel(cwd=project, warm_modules=notebook_imports(TEST_CARD))
     try:
         kernel.start()
-        run = {"parameters": _params(fixtures_dir), "engine_name": engine, "warm_kernel": kernel,
-               "progress_bar": False, "cwd": str(project), "kernel_name": "python3"}
+        run = {
+            "parameters": _params(fixtures_dir),
+            "engine_name": engine,
+            "warm_kernel": kernel,
+            "progress_bar": False,
+            "cwd": str(project),
+            "kernel_name": "python3",
+        }
         papermill.execute_notebook(str(TEST_CARD), None, **run)
         kernel.prepare = lambda: None  # skip the reset
         with pytest.raises(PapermillExecutionError, match="leaked from an earlier card"):

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from hyte import card
+from hyte.card import card
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = ROOT / "notebooks" / "municipal_card.ipynb"
@@ -27,14 +27,23 @@ def run_card(out: Path, **parameters):
     import papermill
 
     return papermill.execute_notebook(
-        str(NOTEBOOK), str(out / "card.ipynb"), parameters={**parameters, "output_dir": str(out)},
-        kernel_name="python3", cwd=str(ROOT), progress_bar=False)
+        str(NOTEBOOK),
+        str(out / "card.ipynb"),
+        parameters={**parameters, "output_dir": str(out)},
+        kernel_name="python3",
+        cwd=str(ROOT),
+        progress_bar=False,
+    )
 
 
 def errors(nb) -> list[str]:
-    return [f"{o.get('ename')}: {o.get('evalue')}" for c in nb.cells for o in c.get("outputs", [])
-            if o.get("output_type") == "error"
-            or (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+    return [
+        f"{o.get('ename')}: {o.get('evalue')}"
+        for c in nb.cells
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "error"
+        or (o.get("output_type") == "stream" and o.get("name") == "stderr")
+    ]
 
 
 def check_figures(nb, code: str, out: Path) -> list[dict]:
@@ -87,8 +96,10 @@ def test_demo_card_for_a_small_municipality(tmp_path):
 
     card.finalize_notebook(nb)
     assert card.load_front_matter(nb) == {
-        "title": "Luhanka", "subtitle": "Kuntakortti · Keski-Suomen hyvinvointialue · 2026",
-        "lang": "fi"}
+        "title": "Luhanka",
+        "subtitle": "Kuntakortti · Keski-Suomen hyvinvointialue · 2026",
+        "lang": "fi",
+    }
     removed = [c for c in nb.cells if "remove-cell" in c.get("metadata", {}).get("tags", [])]
     assert {t for c in removed for t in c.metadata.tags} >= {"parameters", "injected-parameters"}
 
@@ -99,7 +110,7 @@ def test_demo_card_for_a_small_municipality(tmp_path):
 @pytest.fixture(scope="module")
 def kainuu_snapshot(tmp_path_factory, fixtures_dir) -> Path:
     """Real Sotkanet data (683, Kainuu 2015–2023) imported into a snapshot of a scratch project."""
-    from hyte.importer import import_files
+    from hyte.data.importer import import_files
 
     project = tmp_path_factory.mktemp("kainuu")
     shutil.copytree(ROOT / "data" / "reference", project / "data" / "reference")
@@ -121,9 +132,16 @@ def test_real_kainuu_card_for_kajaani(tmp_path, kainuu_snapshot, fixtures_dir):
     check_figures(nb, "205", tmp_path)
 
     with (fixtures_dir / KAINUU).open(encoding="utf-8") as handle:
-        source = {(r["region"], r["year"]): r for r in csv.DictReader(handle)
-                  if r["indicator"] == "683" and r["gender"] == "total"}
-    kajaani, kainuu, finland = source[("94", "2023")], source[("962", "2023")], source[("658", "2023")]
+        source = {
+            (r["region"], r["year"]): r
+            for r in csv.DictReader(handle)
+            if r["indicator"] == "683" and r["gender"] == "total"
+        }
+    kajaani, kainuu, finland = (
+        source[("94", "2023")],
+        source[("962", "2023")],
+        source[("658", "2023")],
+    )
     data = pd.read_csv(tmp_path / "205-kajaani.csv")
     assert list(data["indicator"]) == [683]
     line = data.iloc[0]
@@ -135,13 +153,18 @@ def test_real_kainuu_card_for_kajaani(tmp_path, kainuu_snapshot, fixtures_dir):
     assert line["country_value"] == float(finland["value"]) == 11.8
     assert line["snapshot_id"] == "kainuu-683"
     # the peers are Kainuu's 8 municipalities of 2026 (Vaala, now in North Ostrobothnia, is not)
-    peers_2023 = [float(r["value"]) for (region, year), r in source.items() if year == "2023"
-                  and r["region_category"] == "KUNTA" and r["region_code"] != "785"]
+    peers_2023 = [
+        float(r["value"])
+        for (region, year), r in source.items()
+        if year == "2023" and r["region_category"] == "KUNTA" and r["region_code"] != "785"
+    ]
     assert line["peer_n"] == len(peers_2023) == 8
     assert line["peer_min"] == min(peers_2023) and line["peer_max"] == max(peers_2023)
     # the same numbers, Finnish-formatted, in the card's table
     # (the HTML card's full table first, then the print layout's compact table)
-    table_line, compact_line = [t for t in joined.splitlines() if t.startswith("| Diabeteslääkkeiden")]
+    table_line, compact_line = [
+        t for t in joined.splitlines() if t.startswith("| Diabeteslääkkeiden")
+    ]
     cells = [c.strip() for c in table_line.strip("|").split("|")]
     assert cells[1:3] == ["2023", "12,1"] and cells[4:7] == ["2\u00a0386", "12,9", "11,8"]
     assert re.fullmatch(r"11,\d–12,\d", cells[3])  # the Wilson interval around 12,1
@@ -150,4 +173,7 @@ def test_real_kainuu_card_for_kajaani(tmp_path, kainuu_snapshot, fixtures_dir):
 
     card.finalize_notebook(nb)
     # the data (2023) are much older than the reporting year: the subtitle says so
-    assert card.load_front_matter(nb)["subtitle"] == "Kuntakortti · Kainuun hyvinvointialue · 2026 · tiedot vuosilta 2023"
+    assert (
+        card.load_front_matter(nb)["subtitle"]
+        == "Kuntakortti · Kainuun hyvinvointialue · 2026 · tiedot vuosilta 2023"
+    )

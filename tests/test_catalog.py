@@ -9,12 +9,34 @@ import json
 import pytest
 import yaml
 
-from hyte.catalog import CIMethod, ValueType, load_catalog
+from hyte.data.catalog import CIMethod, ValueType, load_catalog
 from hyte.errors import HyteError
 
 # DOMAIN.md §4: ids known to exist.
-DOMAIN_IDS = [127, 186, 181, 189, 3562, 5, 234, 1275, 3219, 191, 4, 2422, 306, 699, 1570, 237, 243,
-              683, 714, 3106, 1514, 3906]
+DOMAIN_IDS = [
+    127,
+    186,
+    181,
+    189,
+    3562,
+    5,
+    234,
+    1275,
+    3219,
+    191,
+    4,
+    2422,
+    306,
+    699,
+    1570,
+    237,
+    243,
+    683,
+    714,
+    3106,
+    1514,
+    3906,
+]
 HYTE_OUTCOMES = {699, 3219, 234, 2422}
 
 
@@ -36,10 +58,14 @@ def catalog(catalog_path):
 def sotkanet_titles(fixtures_dir) -> dict[int, tuple[str, str]]:
     """id -> (title_fi, title_sv): the 2015 /indicators index, overridden by the 2025 metadata."""
     titles = {}
-    with (fixtures_dir / "sotkanet_indicators_2015_index.csv").open(encoding="utf-8", newline="") as handle:
+    with (fixtures_dir / "sotkanet_indicators_2015_index.csv").open(
+        encoding="utf-8", newline=""
+    ) as handle:
         for row in csv.DictReader(handle):
             titles[int(row["id"])] = (row["title_fi"], row["title_sv"])
-    for item in json.loads((fixtures_dir / "sotkanet_indicator_metadata_2025.json").read_text("utf-8")):
+    for item in json.loads(
+        (fixtures_dir / "sotkanet_indicator_metadata_2025.json").read_text("utf-8")
+    ):
         titles[int(item["id"])] = (item["title"]["fi"], item["title"]["sv"])
     return titles
 
@@ -57,7 +83,9 @@ def test_every_group_and_theme_is_used_and_labelled(catalog):
     assert catalog.ordered_groups()[0] == "lapset_nuoret"
     for group in catalog.groups:
         assert catalog.in_group(group), f"group {group} has no indicators"
-        assert any(i.headline for i in catalog.in_group(group)), f"group {group} has no headline indicator"
+        assert any(i.headline for i in catalog.in_group(group)), (
+            f"group {group} has no headline indicator"
+        )
     for theme in catalog.themes:
         assert catalog.in_theme(theme), f"theme {theme} has no indicators"
 
@@ -73,7 +101,10 @@ def test_ids_and_titles_are_sotkanets(catalog, sotkanet_titles):
 
 def test_known_titles_spot_check(catalog):
     assert catalog.get(127).title_fi == "Väestö 31.12."
-    assert catalog.get(699).title_fi == "Lonkkamurtumat 65 vuotta täyttäneillä, % vastaavanikäisestä väestöstä"
+    assert (
+        catalog.get(699).title_fi
+        == "Lonkkamurtumat 65 vuotta täyttäneillä, % vastaavanikäisestä väestöstä"
+    )
 
 
 def test_domain_ids_present(catalog):
@@ -110,6 +141,7 @@ def test_polarity_of_plain_cases(catalog):
 
 # --- bad input: one line naming the file, the entry and the field ----------------------------------
 
+
 def _write_with(tmp_path, catalog_path, mutate):
     raw = yaml.safe_load(catalog_path.read_text(encoding="utf-8"))
     mutate(raw["indicators"])
@@ -130,6 +162,7 @@ def _error(path) -> str:
 def test_unknown_polarity_names_entry_and_field(tmp_path, catalog_path):
     def mutate(entries):
         entries[2]["polarity"] = "better_when_high"
+
     message = _error(_write_with(tmp_path, catalog_path, mutate))
     first_three = yaml.safe_load(catalog_path.read_text(encoding="utf-8"))["indicators"][:3]
     assert f"indicator #3 (id {first_three[2]['id']})" in message
@@ -139,6 +172,7 @@ def test_unknown_polarity_names_entry_and_field(tmp_path, catalog_path):
 def test_missing_field_names_entry_and_field(tmp_path, catalog_path):
     def mutate(entries):
         del entries[0]["unit_fi"]
+
     message = _error(_write_with(tmp_path, catalog_path, mutate))
     assert "indicator #1 (id " in message and "'unit_fi'" in message
 
@@ -147,6 +181,7 @@ def test_wilson_on_a_rate_is_rejected(tmp_path, catalog_path):
     def mutate(entries):
         rate = next(e for e in entries if e["value_type"] == "PER100000")
         rate["ci_method"] = "wilson"
+
     message = _error(_write_with(tmp_path, catalog_path, mutate))
     assert "wilson" in message and "PROS" in message
 
@@ -154,6 +189,7 @@ def test_wilson_on_a_rate_is_rejected(tmp_path, catalog_path):
 def test_duplicate_id_names_the_id(tmp_path, catalog_path):
     def mutate(entries):
         entries.append(dict(entries[0]))
+
     message = _error(_write_with(tmp_path, catalog_path, mutate))
     first_id = yaml.safe_load(catalog_path.read_text(encoding="utf-8"))["indicators"][0]["id"]
     assert f"id {first_id}" in message and "duplicate id" in message
@@ -162,6 +198,7 @@ def test_duplicate_id_names_the_id(tmp_path, catalog_path):
 def test_unknown_group_names_entry_and_field(tmp_path, catalog_path):
     def mutate(entries):
         entries[4]["group"] = "vauvat"
+
     message = _error(_write_with(tmp_path, catalog_path, mutate))
     fifth_id = yaml.safe_load(catalog_path.read_text(encoding="utf-8"))["indicators"][4]["id"]
     assert f"id {fifth_id}" in message and "'group'" in message and "vauvat" in message

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from hyte.batch import select_municipalities
-from hyte.book import write_generated
+from hyte.book.files import write_generated
 from hyte.config import load_config
 from hyte.errors import HyteError
+from hyte.run.batch import select_municipalities
 
 
 @pytest.fixture
@@ -31,7 +31,9 @@ def test_all_selects_every_municipality_by_county(all_config, regions, fixtures_
     assert len({m.code for m in chosen}) == 308
     county_codes = [m.county_code for m in chosen]
     assert county_codes == sorted(county_codes)  # grouped by county
-    assert {m.code for m in regions.selection("20")} == {m.code for m in chosen if m.county_code == "20"}
+    assert {m.code for m in regions.selection("20")} == {
+        m.code for m in chosen if m.county_code == "20"
+    }
     # named municipalities from different counties are fine with county: all
     assert [m.code for m in select_municipalities(all_config, ["205", "179"])] == ["205", "179"]
 

@@ -6,7 +6,7 @@ import math
 import pandas as pd
 import pytest
 
-from hyte.data import TIDY_COLUMNS, tidy_from_rows, validate_tidy
+from hyte.data.tidy import TIDY_COLUMNS, tidy_from_rows, validate_tidy
 from hyte.errors import HyteError
 
 
@@ -21,8 +21,14 @@ def test_kainuu_683_rows_become_tidy(regions, fixtures_dir):
     assert list(table.columns) == list(TIDY_COLUMNS)
     kajaani_2023 = next(r for r in rows if r["region"] == "94" and r["year"] == "2023")
     got = table[(table.region_id == 94) & (table.year == 2023)].iloc[0]
-    assert got.value == float(kajaani_2023["value"]) and got["count"] == float(kajaani_2023["absValue"])
-    assert (got.region_code, got.region_level, got.region_name) == ("205", "municipality", "Kajaani")
+    assert got.value == float(kajaani_2023["value"]) and got["count"] == float(
+        kajaani_2023["absValue"]
+    )
+    assert (got.region_code, got.region_level, got.region_name) == (
+        "205",
+        "municipality",
+        "Kajaani",
+    )
     county = table[(table.region_id == 962)]
     assert set(county.region_level) == {"county"} and len(county) == 9
     # seutukunnat 587/588, maakunta 504, hospital district 617 and Manner-Suomi 727 are not reporting levels
@@ -39,10 +45,18 @@ def test_county_counts_add_up_in_real_data(regions, fixtures_dir):
 
 
 def test_rest_csv_response_with_empty_counts(regions, fixtures_dir):
-    with (fixtures_dir / "sotkanet_rest_csv_127_2009_all_regions.csv").open(encoding="utf-8") as handle:
+    with (fixtures_dir / "sotkanet_rest_csv_127_2009_all_regions.csv").open(
+        encoding="utf-8"
+    ) as handle:
         rows = [
-            {"indicator": r["indicator"], "region": r["region"], "year": r["year"], "gender": r["gender"],
-             "value": r["primary value"], "absValue": r["absolute value"]}
+            {
+                "indicator": r["indicator"],
+                "region": r["region"],
+                "year": r["year"],
+                "gender": r["gender"],
+                "value": r["primary value"],
+                "absValue": r["absolute value"],
+            }
             for r in csv.DictReader(handle, delimiter=";")
         ]
     table, report = tidy_from_rows(rows, regions)
@@ -53,8 +67,22 @@ def test_rest_csv_response_with_empty_counts(regions, fixtures_dir):
 
 def test_rows_without_value_are_kept_empty_and_counted(regions):
     rows = [
-        {"indicator": 5, "region": 85, "year": 2024, "gender": "total", "value": None, "absValue": None},
-        {"indicator": 5, "region": 85, "year": 2023, "gender": "total", "value": "3,5", "absValue": ""},
+        {
+            "indicator": 5,
+            "region": 85,
+            "year": 2024,
+            "gender": "total",
+            "value": None,
+            "absValue": None,
+        },
+        {
+            "indicator": 5,
+            "region": 85,
+            "year": 2023,
+            "gender": "total",
+            "value": "3,5",
+            "absValue": "",
+        },
     ]
     table, report = tidy_from_rows(rows, regions)
     assert report.missing_value == 1
@@ -76,9 +104,21 @@ def test_duplicates_and_bad_rows_are_reported(regions):
 
 
 def test_validate_names_the_offending_row():
-    frame = pd.DataFrame([{
-        "indicator": 5, "region_id": 85, "region_code": "179", "region_level": "kunta",
-        "region_name": "Jyväskylä", "year": 2024, "sex": "total", "value": 1.0, "count": 3.0}])
+    frame = pd.DataFrame(
+        [
+            {
+                "indicator": 5,
+                "region_id": 85,
+                "region_code": "179",
+                "region_level": "kunta",
+                "region_name": "Jyväskylä",
+                "year": 2024,
+                "sex": "total",
+                "value": 1.0,
+                "count": 3.0,
+            }
+        ]
+    )
     with pytest.raises(HyteError, match=r"t.parquet: row 1 .*region_level"):
         validate_tidy(frame, "t.parquet")
     with pytest.raises(HyteError, match="missing column"):

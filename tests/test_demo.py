@@ -12,11 +12,11 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from hyte.catalog import Indicator, load_catalog
-from hyte.data import tidy_from_rows
-from hyte.demo import generate_demo
+from hyte.data.catalog import Indicator, load_catalog
+from hyte.data.demo import generate_demo
+from hyte.data.snapshot import open_snapshot
+from hyte.data.tidy import tidy_from_rows
 from hyte.errors import HyteError
-from hyte.snapshot import open_snapshot
 
 KS_COUNTY_ID = 965
 COUNTRY_ID = 658
@@ -48,13 +48,16 @@ def _subset(catalog, ids):
     return catalog.model_copy(update={"indicators": [catalog.get(i) for i in ids]})
 
 
-def test_same_seed_same_table_and_indicators_independent(tmp_path, demo, table, catalog, regions,
-                                                         settings_path):
+def test_same_seed_same_table_and_indicators_independent(
+    tmp_path, demo, table, catalog, regions, settings_path
+):
     ids = [127, 699, 3106, 243]
     again = generate_demo(tmp_path / "d", _subset(catalog, ids), regions, settings_path).table()
     expected = table[table.indicator.isin(ids)].reset_index(drop=True)
     pd.testing.assert_frame_equal(again, expected)
-    other = generate_demo(tmp_path / "e", _subset(catalog, ids), regions, settings_path, seed=7).table()
+    other = generate_demo(
+        tmp_path / "e", _subset(catalog, ids), regions, settings_path, seed=7
+    ).table()
     assert not np.array_equal(other.value.fillna(-1).to_numpy(), again.value.fillna(-1).to_numpy())
 
 
@@ -73,7 +76,9 @@ def test_every_indicator_year_and_sex(table, catalog):
     assert sorted(table.year.unique()) == list(range(2010, 2026))
     for indicator in catalog:
         sexes = set(table.loc[table.indicator == indicator.id, "sex"])
-        assert sexes == ({"total", "male", "female"} if indicator.by_sex else {"total"}), indicator.id
+        assert sexes == ({"total", "male", "female"} if indicator.by_sex else {"total"}), (
+            indicator.id
+        )
     # survey indicators only in survey years, elections only in election years, a late start
     assert sorted(table.loc[table.indicator == 1514, "year"].unique()) == KOULUTERVEYSKYSELY
     assert sorted(table.loc[table.indicator == 3076, "year"].unique()) == [2012, 2017, 2021, 2025]
@@ -84,7 +89,8 @@ def test_regions(table, regions):
     municipal = set(table.loc[table.region_level == "municipality", "region_id"])
     assert municipal == {m.sotkanet_id for m in regions.county_municipalities("15")}
     assert set(table.loc[table.region_level == "county", "region_id"]) == {
-        c.sotkanet_id for c in regions.counties.values()}
+        c.sotkanet_id for c in regions.counties.values()
+    }
     assert set(table.loc[table.region_level == "country", "region_id"]) == {COUNTRY_ID}
     names = table.drop_duplicates("region_id").set_index("region_id").region_name
     assert names[LUHANKA] == "Luhanka" and names[KS_COUNTY_ID] == "Keski-Suomen hyvinvointialue"
@@ -105,8 +111,9 @@ def test_county_is_sum_of_municipalities_and_country_of_counties(table):
     complete = municipal.groupby(key)["count"].agg(["sum", "size"])
     complete = complete[complete["size"] == 22]["sum"]
     county = counted[counted.region_id == KS_COUNTY_ID].set_index(key)["count"]
-    joined = pd.concat([complete.rename("municipalities"), county.rename("county")], axis=1,
-                       join="inner")
+    joined = pd.concat(
+        [complete.rename("municipalities"), county.rename("county")], axis=1, join="inner"
+    )
     assert len(joined) > 500
     assert (joined.municipalities == joined.county).all()
 
@@ -122,7 +129,8 @@ def test_county_is_sum_of_municipalities_and_country_of_counties(table):
 
 def test_male_plus_female_is_total(table):
     counts = table[table["count"].notna()].pivot_table(
-        index=["indicator", "region_id", "year"], columns="sex", values="count")
+        index=["indicator", "region_id", "year"], columns="sex", values="count"
+    )
     both = counts.dropna()
     assert len(both) > 10_000
     assert (both.male + both.female == both.total).all()
@@ -140,15 +148,26 @@ def test_value_is_count_over_population(table, catalog):
     for indicator_id in (186, 3113, 3336, 493):
         indicator = catalog.get(indicator_id)
         rows = table[(table.indicator == indicator_id) & table["count"].notna()]
-        denominator = population.reindex(pd.MultiIndex.from_frame(rows[["region_id", "year", "sex"]]))
+        denominator = population.reindex(
+            pd.MultiIndex.from_frame(rows[["region_id", "year", "sex"]])
+        )
         expected = rows["count"].to_numpy() / denominator.to_numpy() * indicator.multiplier
-        assert np.abs(rows.value.to_numpy() - expected).max() <= 0.5 * 10 ** -indicator.decimals + 1e-9
+        assert (
+            np.abs(rows.value.to_numpy() - expected).max() <= 0.5 * 10**-indicator.decimals + 1e-9
+        )
 
 
 def test_small_municipalities_swing_more(table):
     def swing(region_id, indicator_id):
-        series = table[(table.indicator == indicator_id) & (table.region_id == region_id)
-                       & (table.sex == "total")].sort_values("year").value
+        series = (
+            table[
+                (table.indicator == indicator_id)
+                & (table.region_id == region_id)
+                & (table.sex == "total")
+            ]
+            .sort_values("year")
+            .value
+        )
         return series.diff().std()  # year-to-year change around the trend
 
     for indicator_id in (5, 683, 234):
@@ -182,14 +201,20 @@ def test_raw_json_reparses_to_the_table(demo, table, regions, catalog):
         rows = json.loads(gzip.decompress((raw / f"data_{indicator_id}.json.gz").read_bytes()))
         assert set(rows[0]) <= {"indicator", "region", "year", "gender", "value", "absValue"}
         parts.append(tidy_from_rows(rows, regions)[0])
-    reparsed = pd.concat(parts, ignore_index=True).sort_values(
-        ["indicator", "region_id", "year", "sex"], kind="stable").reset_index(drop=True)
+    reparsed = (
+        pd.concat(parts, ignore_index=True)
+        .sort_values(["indicator", "region_id", "year", "sex"], kind="stable")
+        .reset_index(drop=True)
+    )
     pd.testing.assert_frame_equal(reparsed, table, check_dtype=False)
 
     listed = json.loads(gzip.decompress((raw / "regions.json.gz").read_bytes()))
     by_id = {r["id"]: r for r in listed}
     assert set(by_id) == set(table.region_id)
-    assert by_id[KS_COUNTY_ID]["category"] == "HYVINVOINTIALUE" and by_id[COUNTRY_ID]["category"] == "MAA"
+    assert (
+        by_id[KS_COUNTY_ID]["category"] == "HYVINVOINTIALUE"
+        and by_id[COUNTRY_ID]["category"] == "MAA"
+    )
     assert by_id[LUHANKA] | {} == {**by_id[LUHANKA], "code": "435", "category": "KUNTA"}
 
     meta = json.loads(gzip.decompress((raw / "indicator_699.json.gz").read_bytes()))
@@ -199,14 +224,27 @@ def test_raw_json_reparses_to_the_table(demo, table, regions, catalog):
 
 
 def test_indicator_added_later_gets_data(tmp_path, catalog, regions, settings_path):
-    extra = Indicator(id=99999, title_fi="Uusi testi-indikaattori / 1 000 asukasta",
-                      title_sv="Ny testindikator / 1 000 invånare", short_fi="Uusi", short_sv="Ny",
-                      value_type="PER1000", unit_fi="/1 000 as.", unit_sv="/1 000 inv.", decimals=1,
-                      polarity="none", group="koko_vaesto", theme="palvelut", ci_method="byar",
-                      producer="THL")
+    extra = Indicator(
+        id=99999,
+        title_fi="Uusi testi-indikaattori / 1 000 asukasta",
+        title_sv="Ny testindikator / 1 000 invånare",
+        short_fi="Uusi",
+        short_sv="Ny",
+        value_type="PER1000",
+        unit_fi="/1 000 as.",
+        unit_sv="/1 000 inv.",
+        decimals=1,
+        polarity="none",
+        group="koko_vaesto",
+        theme="palvelut",
+        ci_method="byar",
+        producer="THL",
+    )
     small = catalog.model_copy(update={"indicators": [catalog.get(127), extra]})
     table = generate_demo(tmp_path / "d", small, regions, settings_path).table()
-    national = table[(table.indicator == 99999) & (table.region_id == COUNTRY_ID) & (table.sex == "total")]
+    national = table[
+        (table.indicator == 99999) & (table.region_id == COUNTRY_ID) & (table.sex == "total")
+    ]
     assert len(national) == 16 and national.value.between(10, 40).all()  # default level 20 /1 000
 
 
@@ -250,6 +288,7 @@ def test_committed_demo_snapshot(root, catalog):
 
 # --- another county's demo, and the whole country -----------------------------------------------------
 
+
 def _county_sums_hold(table, regions, county_codes):
     """Population (never suppressed or left out): each drawn county = exact sum of its municipalities;
     the country = exact sum of the 23 counties."""
@@ -261,14 +300,16 @@ def _county_sums_hold(table, regions, county_codes):
         for year in (2010, 2025):
             total = sum(by_region_year[(sid, year)] for sid in members)
             assert by_region_year[(county.sotkanet_id, year)] == total, (code, year)
-    counties = population[population.region_level == "county"].groupby("year").value.agg(["sum", "size"])
+    counties = (
+        population[population.region_level == "county"].groupby("year").value.agg(["sum", "size"])
+    )
     assert (counties["size"] == 23).all()
     country = population[population.region_id == COUNTRY_ID].set_index("year").value
     assert (counties["sum"] == country).all()
 
 
 def test_demo_for_another_county(tmp_path, catalog, regions, settings_path):
-    from hyte.demo import load_generator_config, settings_for_county
+    from hyte.data.demo import load_generator_config, settings_for_county
 
     raw = settings_for_county(load_generator_config(settings_path), "20", regions)
     snapshot = generate_demo(tmp_path / "d", _subset(catalog, [127, 699, 3076]), regions, raw)
@@ -280,12 +321,20 @@ def test_demo_for_another_county(tmp_path, catalog, regions, settings_path):
     assert len(municipal) == 8
     _county_sums_hold(table, regions, ["20"])
     # the invented populations add up to about the county's population in the settings (70 000)
-    kainuu = table[(table.indicator == 127) & (table.sex == "total") & (table.year == 2024)
-                   & (table.region_id == regions.county("20").sotkanet_id)].value.iloc[0]
+    kainuu = table[
+        (table.indicator == 127)
+        & (table.sex == "total")
+        & (table.year == 2024)
+        & (table.region_id == regions.county("20").sotkanet_id)
+    ].value.iloc[0]
     assert 65_000 < kainuu < 75_000
     # Keski-Suomi is now one of the other counties: its population is the sum of its listed sizes
-    ks = table[(table.indicator == 127) & (table.sex == "total") & (table.year == 2024)
-               & (table.region_id == KS_COUNTY_ID)].value.iloc[0]
+    ks = table[
+        (table.indicator == 127)
+        & (table.sex == "total")
+        & (table.year == 2024)
+        & (table.region_id == KS_COUNTY_ID)
+    ].value.iloc[0]
     assert 250_000 < ks < 300_000
     # suppression still applies to small municipal counts; the election indicator keeps its years
     assert sorted(table.loc[table.indicator == 3076, "year"].unique()) == [2012, 2017, 2021, 2025]
@@ -294,7 +343,7 @@ def test_demo_for_another_county(tmp_path, catalog, regions, settings_path):
 
 
 def test_demo_for_the_whole_country(tmp_path, catalog, regions, settings_path):
-    from hyte.demo import load_generator_config, settings_for_county
+    from hyte.data.demo import load_generator_config, settings_for_county
 
     raw = settings_for_county(load_generator_config(settings_path), "all", regions)
     table = generate_demo(tmp_path / "d", _subset(catalog, [127, 699]), regions, raw).table()
@@ -312,7 +361,7 @@ def test_demo_for_the_whole_country(tmp_path, catalog, regions, settings_path):
 
 
 def test_keski_suomi_demo_unchanged_by_the_county_option(tmp_path, catalog, regions, settings_path):
-    from hyte.demo import load_generator_config, settings_for_county
+    from hyte.data.demo import load_generator_config, settings_for_county
 
     ids = [127, 699]
     plain = generate_demo(tmp_path / "a", _subset(catalog, ids), regions, settings_path).table()

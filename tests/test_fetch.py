@@ -9,11 +9,11 @@ import pytest
 from sotkanet_replay import SotkanetReplay, json_body
 from typer.testing import CliRunner
 
-from hyte.catalog import Catalog, Indicator, Label
 from hyte.cli import app
+from hyte.data.catalog import Catalog, Indicator, Label
+from hyte.data.fetch import default_snapshot_id, fetch_snapshot, parse_years
+from hyte.data.sotkanet import SotkanetClient
 from hyte.errors import HyteError
-from hyte.fetch import default_snapshot_id, fetch_snapshot, parse_years
-from hyte.sotkanet import SotkanetClient
 
 YEARS = range(2005, 2024)
 
@@ -35,31 +35,51 @@ def _client(replay, attempts=2):
 
 
 def _fetch(replay, project, ids, snapshot_id="s1", **options):
-    return fetch_snapshot(_client(replay), None, years=YEARS, snapshot_id=snapshot_id, root=project,
-                          indicators=ids, progress=False, **options)
+    return fetch_snapshot(
+        _client(replay),
+        None,
+        years=YEARS,
+        snapshot_id=snapshot_id,
+        root=project,
+        indicators=ids,
+        progress=False,
+        **options,
+    )
 
 
 def _folder_bytes(folder):
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
-def test_full_fetch_builds_a_verified_snapshot_with_the_published_values(replay, project,
-                                                                         fixtures_dir):
+def test_full_fetch_builds_a_verified_snapshot_with_the_published_values(
+    replay, project, fixtures_dir
+):
     snapshot, report = _fetch(replay, project, [683, 127])
     assert snapshot.path == project / "data" / "snapshots" / "s1"
     assert snapshot.verify() == [] and snapshot.source == "sotkanet" and not snapshot.synthetic
     manifest = snapshot.manifest
     files = {f["path"]: f for f in manifest["files"]}
-    assert set(files) == {"raw/regions.json.gz", "raw/indicator_683.json.gz",
-                          "raw/data_683.json.gz", "raw/indicator_127.json.gz",
-                          "raw/data_127.json.gz", "data.parquet"}
+    assert set(files) == {
+        "raw/regions.json.gz",
+        "raw/indicator_683.json.gz",
+        "raw/data_683.json.gz",
+        "raw/indicator_127.json.gz",
+        "raw/data_127.json.gz",
+        "data.parquet",
+    }
     data_683 = files["raw/data_683.json.gz"]
     assert data_683["url"].startswith(f"{replay.base_url}/json?indicator=683&years=2005&years=2006")
     assert data_683["fetched_at"].startswith("20")
     assert manifest["api_base_url"] == replay.base_url
-    assert manifest["requested_years"] == list(YEARS) and manifest["genders"] == ["total", "male",
-                                                                                  "female"]
+    assert manifest["requested_years"] == list(YEARS) and manifest["genders"] == [
+        "total",
+        "male",
+        "female",
+    ]
     assert manifest["load_report"] == report.to_dict()
     title = manifest["indicators"]["683"]["title"]["fi"]
     assert title.startswith("Erityiskorvattaviin lääkkeisiin")
@@ -73,12 +93,16 @@ def test_full_fetch_builds_a_verified_snapshot_with_the_published_values(replay,
         kainuu = list(csv.DictReader(handle))
     for row in kainuu:
         if row["region_category"] in ("KUNTA", "HYVINVOINTIALUE", "MAA"):
-            got = table[(table.indicator == 683) & (table.region_id == int(row["region"]))
-                        & (table.year == int(row["year"]))]
+            got = table[
+                (table.indicator == 683)
+                & (table.region_id == int(row["region"]))
+                & (table.year == int(row["year"]))
+            ]
             assert got.value.item() == float(row["value"]), row
             assert got["count"].item() == float(row["absValue"]), row
-    kajaani = table[(table.indicator == 683) & (table.region_id == 94)
-                    & (table.year == 2023)].iloc[0]
+    kajaani = table[(table.indicator == 683) & (table.region_id == 94) & (table.year == 2023)].iloc[
+        0
+    ]
     assert (kajaani.region_code, kajaani.value, kajaani["count"]) == ("205", 12.1, 2386.0)
     assert len(table[(table.indicator == 683) & (table.region_level == "county")]) == 23 * 19
     country_2009 = table[(table.indicator == 127) & (table.region_id == 658)].value.item()
@@ -91,15 +115,29 @@ def test_full_fetch_builds_a_verified_snapshot_with_the_published_values(replay,
 
 
 def test_fetch_takes_the_catalog_indicators_by_default(replay, project):
-    entry = dict(title_fi="Diabeteslääkkeisiin oikeutetut", title_sv="Rätt till diabetesläkemedel",
-                 short_fi="Diabetes", short_sv="Diabetes", value_type="PROS", unit_fi="%",
-                 unit_sv="%", decimals=1, polarity="lower_is_better", group="all", theme="health",
-                 ci_method="wilson", producer="Kela")
-    catalog = Catalog(groups={"all": Label(fi="Koko väestö", sv="Hela befolkningen")},
-                      themes={"health": Label(fi="Terveys", sv="Hälsa")},
-                      indicators=[Indicator(id=683, **entry)])
-    snapshot, _ = fetch_snapshot(_client(replay), catalog, years=[2023], snapshot_id="cat",
-                                 root=project, progress=False)
+    entry = dict(
+        title_fi="Diabeteslääkkeisiin oikeutetut",
+        title_sv="Rätt till diabetesläkemedel",
+        short_fi="Diabetes",
+        short_sv="Diabetes",
+        value_type="PROS",
+        unit_fi="%",
+        unit_sv="%",
+        decimals=1,
+        polarity="lower_is_better",
+        group="all",
+        theme="health",
+        ci_method="wilson",
+        producer="Kela",
+    )
+    catalog = Catalog(
+        groups={"all": Label(fi="Koko väestö", sv="Hela befolkningen")},
+        themes={"health": Label(fi="Terveys", sv="Hälsa")},
+        indicators=[Indicator(id=683, **entry)],
+    )
+    snapshot, _ = fetch_snapshot(
+        _client(replay), catalog, years=[2023], snapshot_id="cat", root=project, progress=False
+    )
     assert replay.requests() == ["regions", "indicators/683", "json:683"]
     assert snapshot.manifest["requested_indicators"] == [683]
 
@@ -140,25 +178,56 @@ def test_ctrl_c_leaves_the_work_and_a_changed_request_is_fetched_again(replay, p
 
     client.data = interrupted
     with pytest.raises(KeyboardInterrupt):
-        fetch_snapshot(client, None, years=YEARS, snapshot_id="c", root=project,
-                       indicators=[683, 127], progress=False)
+        fetch_snapshot(
+            client,
+            None,
+            years=YEARS,
+            snapshot_id="c",
+            root=project,
+            indicators=[683, 127],
+            progress=False,
+        )
     assert not (project / "data" / "snapshots" / "c").exists()
     replay.log.clear()
     # other years: the saved data of 683 no longer matches the request; the metadata of both does
-    snapshot, _ = fetch_snapshot(_client(replay), None, years=[2023], snapshot_id="c", root=project,
-                                 indicators=[683, 127], progress=False)
+    snapshot, _ = fetch_snapshot(
+        _client(replay),
+        None,
+        years=[2023],
+        snapshot_id="c",
+        root=project,
+        indicators=[683, 127],
+        progress=False,
+    )
     assert replay.requests() == ["json:683", "json:127"]
     assert set(snapshot.table().year) == {2023}
 
     # a resumed run that no longer asks for 127 does not carry its saved responses along
     client.data = interrupted
     with pytest.raises(KeyboardInterrupt):
-        fetch_snapshot(client, None, years=YEARS, snapshot_id="d", root=project,
-                       indicators=[683, 127], progress=False)
-    snapshot, _ = fetch_snapshot(_client(replay), None, years=YEARS, snapshot_id="d", root=project,
-                                 indicators=[683], progress=False)
+        fetch_snapshot(
+            client,
+            None,
+            years=YEARS,
+            snapshot_id="d",
+            root=project,
+            indicators=[683, 127],
+            progress=False,
+        )
+    snapshot, _ = fetch_snapshot(
+        _client(replay),
+        None,
+        years=YEARS,
+        snapshot_id="d",
+        root=project,
+        indicators=[683],
+        progress=False,
+    )
     assert sorted(p.name for p in (snapshot.path / "raw").iterdir()) == [
-        "data_683.json.gz", "indicator_683.json.gz", "regions.json.gz"]
+        "data_683.json.gz",
+        "indicator_683.json.gz",
+        "regions.json.gz",
+    ]
     assert snapshot.verify() == [] and set(snapshot.manifest["indicators"]) == {"683"}
 
 
@@ -169,8 +238,13 @@ def test_restart_fetches_everything_again(replay, project):
     del replay.always_fail["json:127"]
     replay.log.clear()
     _fetch(replay, project, [683, 127], snapshot_id="r", resume=False)
-    assert replay.requests() == ["regions", "indicators/683", "json:683", "indicators/127",
-                                 "json:127"]
+    assert replay.requests() == [
+        "regions",
+        "indicators/683",
+        "json:683",
+        "indicators/127",
+        "json:127",
+    ]
 
 
 def test_years_and_ids():
@@ -193,16 +267,29 @@ def test_bad_snapshot_id_and_no_indicators(replay, project):
 
 def test_cli_fetch_prints_the_report_and_how_to_use_the_snapshot(replay, project, monkeypatch):
     monkeypatch.setenv("HYTE_ROOT", str(project))
-    result = CliRunner().invoke(app, ["fetch", "--years", "2022-2023", "-i", "683", "--snapshot-id",
-                                      "cli", "--base-url", replay.base_url])
+    result = CliRunner().invoke(
+        app,
+        [
+            "fetch",
+            "--years",
+            "2022-2023",
+            "-i",
+            "683",
+            "--snapshot-id",
+            "cli",
+            "--base-url",
+            replay.base_url,
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "rows read" in result.output and "set `snapshot: cli` in hyte.yml" in result.output
     manifest_path = project / "data" / "snapshots" / "cli" / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     assert manifest["requested_years"] == [2022, 2023]
 
-    result = CliRunner().invoke(app, ["fetch", "-i", "999999", "--snapshot-id", "bad",
-                                      "--base-url", replay.base_url])
+    result = CliRunner().invoke(
+        app, ["fetch", "-i", "999999", "--snapshot-id", "bad", "--base-url", replay.base_url]
+    )
     assert result.exit_code == 2
     assert "Indicator 999999 (1/1) could not be fetched" in result.output
     assert "Traceback" not in result.output

@@ -1,4 +1,4 @@
-"""hyte.figures and hyte.style on hand-made frames: the data behind each figure, the palette, alt texts."""
+"""hyte.figures.figures and hyte.figures.style on hand-made frames: the data behind each figure, the palette, alt texts."""
 
 from __future__ import annotations
 
@@ -14,24 +14,52 @@ import pytest
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
-from hyte import figures, style
-from hyte.catalog import Indicator
-from hyte.summary import SUMMARY_COLUMNS
+from hyte.data.catalog import Indicator
+from hyte.figures import figures, style
+from hyte.stats.summary import SUMMARY_COLUMNS
 
 TOWN, COUNTY, COUNTRY = 85, 965, 658
 
 
 def summary_row(**values) -> dict:
     row = {
-        "indicator": 1, "short": "Testi", "title": "Testi", "group": "koko_vaesto",
-        "theme": "vaesto", "unit": "%", "decimals": 1, "polarity": "lower_is_better",
-        "value_type": "PROS", "year": 2023, "value": 10.0, "count": 100.0, "lower": 8.0,
-        "upper": 12.0, "suppressed": False, "county_value": 9.0, "country_value": 8.0,
-        "vs_county": "similar", "vs_country": "worse", "trend": "no_change", "trend_p": 0.5,
-        "trend_first_year": 2019, "trend_last_year": 2023, "peer_min": 5.0, "peer_q25": 7.0,
-        "peer_q75": 11.0, "peer_max": 15.0, "peer_n": 22, "rank": 5, "rank_n": 22,
-        "headline": True, "hyte_kerroin": "none", "producer": "THL",
-        "vs_county_reason": "", "vs_country_reason": "", "trend_reason": "", "latest_year": 2023,
+        "indicator": 1,
+        "short": "Testi",
+        "title": "Testi",
+        "group": "koko_vaesto",
+        "theme": "vaesto",
+        "unit": "%",
+        "decimals": 1,
+        "polarity": "lower_is_better",
+        "value_type": "PROS",
+        "year": 2023,
+        "value": 10.0,
+        "count": 100.0,
+        "lower": 8.0,
+        "upper": 12.0,
+        "suppressed": False,
+        "county_value": 9.0,
+        "country_value": 8.0,
+        "vs_county": "similar",
+        "vs_country": "worse",
+        "trend": "no_change",
+        "trend_p": 0.5,
+        "trend_first_year": 2019,
+        "trend_last_year": 2023,
+        "peer_min": 5.0,
+        "peer_q25": 7.0,
+        "peer_q75": 11.0,
+        "peer_max": 15.0,
+        "peer_n": 22,
+        "rank": 5,
+        "rank_n": 22,
+        "headline": True,
+        "hyte_kerroin": "none",
+        "producer": "THL",
+        "vs_county_reason": "",
+        "vs_country_reason": "",
+        "trend_reason": "",
+        "latest_year": 2023,
         "stale": False,
     }
     row.update(values)
@@ -42,24 +70,65 @@ def summary_row(**values) -> dict:
 def summary() -> pd.DataFrame:
     rows = [
         # lower is better, worse than the county: value 12.6 vs 9.0, peers 5..15
-        summary_row(indicator=1514, short="Koulukiusattu viikoittain, 8.–9. lk", value=12.6,
-                    lower=11.4, upper=13.9, vs_county="worse"),
+        summary_row(
+            indicator=1514,
+            short="Koulukiusattu viikoittain, 8.–9. lk",
+            value=12.6,
+            lower=11.4,
+            upper=13.9,
+            vs_county="worse",
+        ),
         # higher is better, better than the county: 90.5 vs 88.0, peers 80..95, country 91
-        summary_row(indicator=1570, short="Kotona asuvat, 75 v. täyttäneet",
-                    polarity="higher_is_better", value=90.5, lower=90.0, upper=91.0,
-                    county_value=88.0, country_value=91.0, vs_county="better", peer_min=80.0,
-                    peer_q25=85.0, peer_q75=89.0, peer_max=95.0),
+        summary_row(
+            indicator=1570,
+            short="Kotona asuvat, 75 v. täyttäneet",
+            polarity="higher_is_better",
+            value=90.5,
+            lower=90.0,
+            upper=91.0,
+            county_value=88.0,
+            country_value=91.0,
+            vs_county="better",
+            peer_min=80.0,
+            peer_q25=85.0,
+            peer_q75=89.0,
+            peer_max=95.0,
+        ),
         # no polarity, higher than the county
-        summary_row(indicator=1252, short="Tehostettu palveluasuminen, 65 v. täyttäneet",
-                    polarity="none", value=4.5, lower=4.3, upper=4.7, county_value=4.2,
-                    country_value=3.6, vs_county="higher", peer_min=2.0, peer_q25=3.5,
-                    peer_q75=4.4, peer_max=6.0),
+        summary_row(
+            indicator=1252,
+            short="Tehostettu palveluasuminen, 65 v. täyttäneet",
+            polarity="none",
+            value=4.5,
+            lower=4.3,
+            upper=4.7,
+            county_value=4.2,
+            country_value=3.6,
+            vs_county="higher",
+            peer_min=2.0,
+            peer_q25=3.5,
+            peer_q75=4.4,
+            peer_max=6.0,
+        ),
         # suppressed: no value, not compared
-        summary_row(indicator=3106, short="Itsemurhakuolleisuus", unit="/100 000 as.",
-                    value=math.nan, count=math.nan, lower=math.nan, upper=math.nan,
-                    suppressed=True, county_value=14.0, country_value=13.5,
-                    vs_county="not_compared", vs_country="not_compared", peer_min=5.0,
-                    peer_q25=10.0, peer_q75=18.0, peer_max=30.0),
+        summary_row(
+            indicator=3106,
+            short="Itsemurhakuolleisuus",
+            unit="/100 000 as.",
+            value=math.nan,
+            count=math.nan,
+            lower=math.nan,
+            upper=math.nan,
+            suppressed=True,
+            county_value=14.0,
+            country_value=13.5,
+            vs_county="not_compared",
+            vs_country="not_compared",
+            peer_min=5.0,
+            peer_q25=10.0,
+            peer_q75=18.0,
+            peer_max=30.0,
+        ),
     ]
     frame = pd.DataFrame.from_records(rows, columns=list(SUMMARY_COLUMNS))
     return frame.astype(SUMMARY_COLUMNS)
@@ -77,8 +146,14 @@ def figure_colours(fig: Figure) -> set[str]:
     def add(colour) -> None:
         if colour is None or (isinstance(colour, str) and colour.lower() == "none"):
             return
-        array = np.atleast_2d(np.asarray(to_rgba(colour) if isinstance(colour, (str, tuple))
-                                         and np.ndim(colour) <= 1 else colour, dtype=float))
+        array = np.atleast_2d(
+            np.asarray(
+                to_rgba(colour)
+                if isinstance(colour, (str, tuple)) and np.ndim(colour) <= 1
+                else colour,
+                dtype=float,
+            )
+        )
         for rgba in array:
             if rgba[3] > 0:
                 found.add(matplotlib.colors.to_hex(rgba[:3]).upper())
@@ -147,16 +222,25 @@ def test_tick_decimals_writes_every_tick_exactly():
 def test_spine_chart_data_equals_the_summary_rows(summary):
     data = figures.spine_chart_data(summary)
     assert list(data["indicator"]) == list(summary["indicator"])
-    for column, source in (("value", "value"), ("benchmark_value", "county_value"),
-                           ("other_value", "country_value"), ("comparison", "vs_county"),
-                           ("peer_min", "peer_min"), ("peer_q25", "peer_q25"),
-                           ("peer_q75", "peer_q75"), ("peer_max", "peer_max"), ("year", "year")):
+    for column, source in (
+        ("value", "value"),
+        ("benchmark_value", "county_value"),
+        ("other_value", "country_value"),
+        ("comparison", "vs_county"),
+        ("peer_min", "peer_min"),
+        ("peer_q25", "peer_q25"),
+        ("peer_q75", "peer_q75"),
+        ("peer_max", "peer_max"),
+        ("year", "year"),
+    ):
         pd.testing.assert_series_equal(data[column], summary[source], check_names=False)
     by_country = figures.spine_chart_data(summary, benchmark="country")
-    pd.testing.assert_series_equal(by_country["comparison"], summary["vs_country"],
-                                   check_names=False)
-    pd.testing.assert_series_equal(by_country["benchmark_value"], summary["country_value"],
-                                   check_names=False)
+    pd.testing.assert_series_equal(
+        by_country["comparison"], summary["vs_country"], check_names=False
+    )
+    pd.testing.assert_series_equal(
+        by_country["benchmark_value"], summary["country_value"], check_names=False
+    )
 
 
 def test_spine_positions_put_better_on_the_right(summary):
@@ -180,20 +264,30 @@ def test_spine_positions_put_better_on_the_right(summary):
 
 
 def test_spine_chart_draws_the_data(summary):
-    fig, alt = figures.spine_chart(summary, region_name="Jyväskylä",
-                                   county_name="Keski-Suomen hyvinvointialue")
+    fig, alt = figures.spine_chart(
+        summary, region_name="Jyväskylä", county_name="Keski-Suomen hyvinvointialue"
+    )
     try:
         assert isinstance(fig, Figure)
         data = figures.spine_chart_data(summary)
         spine_ax = fig.axes[1]
-        dots = [tuple(c.get_offsets()[0]) for c in spine_ax.collections
-                if c.__class__.__name__ == "PathCollection"]
-        assert sorted(round(x, 9) for x, _ in dots) == \
-            sorted(round(x, 9) for x in data["x_value"].dropna())
+        dots = [
+            tuple(c.get_offsets()[0])
+            for c in spine_ax.collections
+            if c.__class__.__name__ == "PathCollection"
+        ]
+        assert sorted(round(x, 9) for x, _ in dots) == sorted(
+            round(x, 9) for x in data["x_value"].dropna()
+        )
         # each dot has its category's colour
-        colours = {matplotlib.colors.to_hex(c.get_facecolor()[0]).upper()
-                   for c in spine_ax.collections if c.__class__.__name__ == "PathCollection"}
-        assert colours == {style.SIGNIFICANCE[k].color.upper() for k in ("worse", "better", "higher")}
+        colours = {
+            matplotlib.colors.to_hex(c.get_facecolor()[0]).upper()
+            for c in spine_ax.collections
+            if c.__class__.__name__ == "PathCollection"
+        }
+        assert colours == {
+            style.SIGNIFICANCE[k].color.upper() for k in ("worse", "better", "higher")
+        }
         # the printed values are Finnish: 12,6 % and 90,5 %
         texts = {t.get_text() for t in fig.axes[0].texts}
         assert {"12,6\u00a0%", "90,5\u00a0%", "salattu", "Jyväskylä"} <= texts
@@ -220,11 +314,23 @@ def test_spine_chart_without_benchmark_value(summary):
 
 
 def _indicator(**values) -> Indicator:
-    base = {"id": 683, "title_fi": "Diabetes", "title_sv": "Diabetes",
-            "short_fi": "Diabeteslääkkeet", "short_sv": "Diabetesmedicin", "value_type": "PROS",
-            "unit_fi": "%", "unit_sv": "%", "decimals": 1, "polarity": "lower_is_better",
-            "group": "tyoikaiset", "theme": "terveys_sairastavuus", "ci_method": "wilson",
-            "small_number_threshold": 5, "producer": "Kela"}
+    base = {
+        "id": 683,
+        "title_fi": "Diabetes",
+        "title_sv": "Diabetes",
+        "short_fi": "Diabeteslääkkeet",
+        "short_sv": "Diabetesmedicin",
+        "value_type": "PROS",
+        "unit_fi": "%",
+        "unit_sv": "%",
+        "decimals": 1,
+        "polarity": "lower_is_better",
+        "group": "tyoikaiset",
+        "theme": "terveys_sairastavuus",
+        "ci_method": "wilson",
+        "small_number_threshold": 5,
+        "producer": "Kela",
+    }
     base.update(values)
     return Indicator(**base)
 
@@ -241,13 +347,18 @@ def _tidy(rows: list[tuple]) -> pd.DataFrame:
 def test_trend_small_multiples_draws_each_series():
     indicator = _indicator()
     rows = []
-    for year, value, count in ((2019, 12.0, 120), (2020, 12.5, 3), (2021, 13.0, 130),
-                               (2022, 13.5, 135)):  # 2020 has 3 cases: suppressed
+    for year, value, count in (
+        (2019, 12.0, 120),
+        (2020, 12.5, 3),
+        (2021, 13.0, 130),
+        (2022, 13.5, 135),
+    ):  # 2020 has 3 cases: suppressed
         rows.append((683, TOWN, year, value, count))
         rows.append((683, COUNTY, year, value - 1, 1000))
         rows.append((683, COUNTRY, year, value - 2, 50000))
-    fig, alt = figures.trend_small_multiples(_tidy(rows), [indicator], TOWN, COUNTY, COUNTRY,
-                                             region_name="Kajaani", county_name="Kainuu")
+    fig, alt = figures.trend_small_multiples(
+        _tidy(rows), [indicator], TOWN, COUNTY, COUNTRY, region_name="Kajaani", county_name="Kainuu"
+    )
     try:
         ax = fig.axes[0]
         lines = {tuple(line.get_ydata(orig=True)[:1]): line for line in ax.get_lines()}
@@ -270,10 +381,14 @@ def test_trend_small_multiples_draws_each_series():
 def test_trend_small_multiples_joins_biennial_points_and_marks_empty_panels():
     survey = _indicator(id=1514, short_fi="Kiusattu")
     empty = _indicator(id=999, short_fi="Ei dataa")
-    rows = [(1514, region, year, 8.0, 100) for region in (TOWN, COUNTY, COUNTRY)
-            for year in (2019, 2021, 2023)]
-    fig, alt = figures.trend_small_multiples(_tidy(rows), [survey, empty], TOWN, COUNTY, COUNTRY,
-                                             region_name="A", county_name="B")
+    rows = [
+        (1514, region, year, 8.0, 100)
+        for region in (TOWN, COUNTY, COUNTRY)
+        for year in (2019, 2021, 2023)
+    ]
+    fig, alt = figures.trend_small_multiples(
+        _tidy(rows), [survey, empty], TOWN, COUNTY, COUNTRY, region_name="A", county_name="B"
+    )
     try:
         solid = next(line for line in fig.axes[0].get_lines() if line.get_linestyle() == "-")
         assert list(solid.get_xdata()) == [2019, 2021, 2023]  # no gaps for a biennial survey
@@ -287,22 +402,53 @@ def test_trend_small_multiples_joins_biennial_points_and_marks_empty_panels():
 
 
 def test_sex_difference_chart():
-    data = pd.DataFrame.from_records([
-        {"indicator": 237, "short": "Yksin asuvat, 75 v.", "unit": "%", "decimals": 1, "year": 2023,
-         "female": 62.0, "female_lower": 61.0, "female_upper": 63.0, "male": 28.0,
-         "male_lower": 27.0, "male_upper": 29.0, "significant": True},
-        {"indicator": 3106, "short": "Itsemurhakuolleisuus", "unit": "/100 000 as.", "decimals": 1,
-         "year": 2023, "female": 5.0, "female_lower": 2.0, "female_upper": 10.0, "male": 15.0,
-         "male_lower": 9.0, "male_upper": 23.0, "significant": False},
-    ], columns=figures.SEX_COLUMNS)
+    data = pd.DataFrame.from_records(
+        [
+            {
+                "indicator": 237,
+                "short": "Yksin asuvat, 75 v.",
+                "unit": "%",
+                "decimals": 1,
+                "year": 2023,
+                "female": 62.0,
+                "female_lower": 61.0,
+                "female_upper": 63.0,
+                "male": 28.0,
+                "male_lower": 27.0,
+                "male_upper": 29.0,
+                "significant": True,
+            },
+            {
+                "indicator": 3106,
+                "short": "Itsemurhakuolleisuus",
+                "unit": "/100 000 as.",
+                "decimals": 1,
+                "year": 2023,
+                "female": 5.0,
+                "female_lower": 2.0,
+                "female_upper": 10.0,
+                "male": 15.0,
+                "male_lower": 9.0,
+                "male_upper": 23.0,
+                "significant": False,
+            },
+        ],
+        columns=figures.SEX_COLUMNS,
+    )
     fig, alt = figures.sex_difference_chart(data, region_name="Jyväskylä")
     try:
         assert len([ax for ax in fig.axes if ax.get_visible()]) == 2  # one panel per unit
-        points = {(line.get_xdata()[0], line.get_color()) for ax in fig.axes
-                  for line in ax.get_lines() if line.get_marker() in ("o", "s")}
+        points = {
+            (line.get_xdata()[0], line.get_color())
+            for ax in fig.axes
+            for line in ax.get_lines()
+            if line.get_marker() in ("o", "s")
+        }
         assert (62.0, style.FEMALE) in points and (28.0, style.MALE) in points
         assert figure_colours(fig) <= PALETTE
-        assert "naiset 62,0\u00a0%" in alt and "miehet 28,0\u00a0%" in alt and "ero merkitsevä" in alt
+        assert (
+            "naiset 62,0\u00a0%" in alt and "miehet 28,0\u00a0%" in alt and "ero merkitsevä" in alt
+        )
     finally:
         figures.close(fig)
     fig, alt = figures.sex_difference_chart(data.iloc[0:0], region_name="Luhanka")

@@ -12,9 +12,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hyte import card, outcomes, report, stats
-from hyte.catalog import load_catalog
-from hyte.summary import SUMMARY_COLUMNS, indicator_summary
+from hyte.book import report
+from hyte.card import card
+from hyte.data.catalog import load_catalog
+from hyte.stats import outcomes, stats
+from hyte.stats.summary import SUMMARY_COLUMNS, indicator_summary
 
 ROOT = Path(__file__).resolve().parents[1]
 NBSP = "\u00a0"
@@ -28,7 +30,13 @@ def catalog():
 def _table(rows):
     """A tidy table from (indicator, region_id, year, value, count) tuples (sex total)."""
     frame = pd.DataFrame(rows, columns=["indicator", "region_id", "year", "value", "count"])
-    level = {85: "municipality", 35: "municipality", 78: "municipality", 965: "county", 658: "country"}
+    level = {
+        85: "municipality",
+        35: "municipality",
+        78: "municipality",
+        965: "county",
+        658: "country",
+    }
     frame["region_code"] = frame["region_id"].map(lambda r: str(r))
     frame["region_level"] = frame["region_id"].map(level)
     frame["region_name"] = "x"
@@ -51,7 +59,10 @@ def test_reasons_for_not_comparing(catalog):
     hankasalmi = indicator_summary(_table(rows), catalog, 35, county_id=965, peer_ids=[85, 35, 78])
     row = hankasalmi.set_index("indicator").loc[181]
     assert row["vs_county_reason"] == "no_count" and row["trend_reason"] == "too_few_points"
-    assert outcomes.reason_text("no_count") == "aineistossa ei ole lukumäärää, joten luottamusväliä ei voi laskea"
+    assert (
+        outcomes.reason_text("no_count")
+        == "aineistossa ei ole lukumäärää, joten luottamusväliä ei voi laskea"
+    )
 
 
 def test_nothing_compared_never_reads_as_no_difference(catalog):
@@ -60,22 +71,41 @@ def test_nothing_compared_never_reads_as_no_difference(catalog):
     text = card.group_text(summary, group_label="Koko väestö")
     assert "merkitsev" not in text
     assert "Vertailuja ja trenditestejä ei voitu tehdä" in text
-    assert "Hyvinvointialueeseen ja koko maahan ei verrattu 1 indikaattorissa (Työttömät, % työvoimasta), koska " \
-           "aineistossa ei ole vertailualueen arvoa samalta vuodelta." in text
+    assert (
+        "Hyvinvointialueeseen ja koko maahan ei verrattu 1 indikaattorissa (Työttömät, % työvoimasta), koska "
+        "aineistossa ei ole vertailualueen arvoa samalta vuodelta." in text
+    )
     assert report.trend_sentence(summary).startswith(
-        "Hyvinvointialueella kehitystä ei voitu testata yhdessäkään indikaattorissa")
+        "Hyvinvointialueella kehitystä ei voitu testata yhdessäkään indikaattorissa"
+    )
     assert "ei ollut" not in report.country_comparison_sentence(summary)
 
 
 def test_men_and_women_not_compared_without_counts():
-    male = pd.DataFrame({"indicator": [1], "short": ["A"], "unit": ["%"], "decimals": [1], "year": [2023],
-                         "value": [5.0], "lower": [np.nan], "upper": [np.nan]})
+    male = pd.DataFrame(
+        {
+            "indicator": [1],
+            "short": ["A"],
+            "unit": ["%"],
+            "decimals": [1],
+            "year": [2023],
+            "value": [5.0],
+            "lower": [np.nan],
+            "upper": [np.nan],
+        }
+    )
     female = male.assign(value=6.0)
-    text = report.sex_difference_sentence(report.sex_differences(male, female), male=male, female=female)
+    text = report.sex_difference_sentence(
+        report.sex_differences(male, female), male=male, female=female
+    )
     assert text.startswith("Miesten ja naisten arvoja ei voitu verrata tilastollisesti")
     empty = male.iloc[0:0]
-    assert "ei ole hyvinvointialueen miesten ja naisten erillisiä arvoja" in report.sex_difference_sentence(
-        report.sex_differences(empty, empty), male=empty, female=empty)
+    assert (
+        "ei ole hyvinvointialueen miesten ja naisten erillisiä arvoja"
+        in report.sex_difference_sentence(
+            report.sex_differences(empty, empty), male=empty, female=empty
+        )
+    )
 
 
 # --- one trend rule ---------------------------------------------------------------------------------
@@ -94,10 +124,15 @@ def test_catalog_frequency_is_validated(tmp_path, catalog):
     from hyte.errors import HyteError
 
     assert catalog.get(3076).frequency.value == "4-yearly" and catalog.get(3076).frequency.step == 4
-    assert catalog.get(1514).frequency.value == "biennial" and catalog.get(181).frequency.value == "annual"
+    assert (
+        catalog.get(1514).frequency.value == "biennial"
+        and catalog.get(181).frequency.value == "annual"
+    )
     text = (ROOT / "data" / "indicators.yml").read_text(encoding="utf-8")
     bad = tmp_path / "indicators.yml"
-    bad.write_text(text.replace("frequency: 4-yearly", "frequency: every-election"), encoding="utf-8")
+    bad.write_text(
+        text.replace("frequency: 4-yearly", "frequency: every-election"), encoding="utf-8"
+    )
     with pytest.raises(HyteError) as caught:
         load_catalog(bad)
     assert "frequency" in str(caught.value) and "\n" not in str(caught.value)
@@ -129,31 +164,66 @@ def test_a_stale_value_is_marked_not_compared_and_not_ranked(catalog):
 
 def _row(**values):
     base = {c: None for c in SUMMARY_COLUMNS}
-    base.update({"indicator": 181, "short": "Työttömät", "title": "T", "group": "koko_vaesto",
-                 "theme": "vaesto", "unit": "%", "decimals": 1, "polarity": "lower_is_better",
-                 "value_type": "PROS", "year": 2023, "value": 10.0, "count": math.nan,
-                 "lower": math.nan, "upper": math.nan, "suppressed": False, "county_value": math.nan,
-                 "country_value": math.nan, "vs_county": "not_compared", "vs_country": "not_compared",
-                 "trend": "cannot_calculate", "trend_p": math.nan, "trend_first_year": pd.NA,
-                 "trend_last_year": pd.NA, "peer_min": math.nan, "peer_q25": math.nan,
-                 "peer_q75": math.nan, "peer_max": math.nan, "peer_n": 0, "rank": pd.NA, "rank_n": pd.NA,
-                 "headline": True, "hyte_kerroin": "none", "producer": "TEM",
-                 "vs_county_reason": "no_benchmark", "vs_country_reason": "no_benchmark",
-                 "trend_reason": "no_count", "latest_year": 2023, "stale": False})
+    base.update(
+        {
+            "indicator": 181,
+            "short": "Työttömät",
+            "title": "T",
+            "group": "koko_vaesto",
+            "theme": "vaesto",
+            "unit": "%",
+            "decimals": 1,
+            "polarity": "lower_is_better",
+            "value_type": "PROS",
+            "year": 2023,
+            "value": 10.0,
+            "count": math.nan,
+            "lower": math.nan,
+            "upper": math.nan,
+            "suppressed": False,
+            "county_value": math.nan,
+            "country_value": math.nan,
+            "vs_county": "not_compared",
+            "vs_country": "not_compared",
+            "trend": "cannot_calculate",
+            "trend_p": math.nan,
+            "trend_first_year": pd.NA,
+            "trend_last_year": pd.NA,
+            "peer_min": math.nan,
+            "peer_q25": math.nan,
+            "peer_q75": math.nan,
+            "peer_max": math.nan,
+            "peer_n": 0,
+            "rank": pd.NA,
+            "rank_n": pd.NA,
+            "headline": True,
+            "hyte_kerroin": "none",
+            "producer": "TEM",
+            "vs_county_reason": "no_benchmark",
+            "vs_country_reason": "no_benchmark",
+            "trend_reason": "no_count",
+            "latest_year": 2023,
+            "stale": False,
+        }
+    )
     base.update(values)
     return base
 
 
 def test_spine_chart_without_benchmarks_draws_and_names_no_centre_line():
-    from hyte.figures import close, spine_chart
+    from hyte.figures.figures import close, spine_chart
 
     summary = pd.DataFrame([_row()], columns=list(SUMMARY_COLUMNS)).astype(SUMMARY_COLUMNS)
-    fig, alt = spine_chart(summary, region_name="Hankasalmi", county_name="Keski-Suomen hyvinvointialue")
+    fig, alt = spine_chart(
+        summary, region_name="Hankasalmi", county_name="Keski-Suomen hyvinvointialue"
+    )
     try:
         spine_ax = fig.axes[1]
         assert not [line for line in spine_ax.get_lines() if list(line.get_xdata()) == [0, 0]]
         legend_texts = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
-        assert not any("keskiviiva" in t or "Alueen kunnat" in t or "parempi" in t for t in legend_texts)
+        assert not any(
+            "keskiviiva" in t or "Alueen kunnat" in t or "parempi" in t for t in legend_texts
+        )
         assert "(kuvion keskiviiva)" not in alt and "Harmaa alue" not in alt
         assert "keskiviivaa ja sijainteja ei piirretty" in alt
     finally:
@@ -161,12 +231,19 @@ def test_spine_chart_without_benchmarks_draws_and_names_no_centre_line():
 
 
 def test_trend_panels_share_the_year_range_and_name_only_drawn_lines(catalog):
-    from hyte.figures import close, trend_small_multiples
+    from hyte.figures.figures import close, trend_small_multiples
 
     rows = [(181, 85, y, 10.0, math.nan) for y in range(2012, 2024)]
     rows += [(5, 85, y, 4.0, math.nan) for y in range(2019, 2022)]
-    fig, alt = trend_small_multiples(_table(rows), [catalog.get(181), catalog.get(5)], 85, 965, 658,
-                                     region_name="Jyväskylä", county_name="Keski-Suomen hyvinvointialue")
+    fig, alt = trend_small_multiples(
+        _table(rows),
+        [catalog.get(181), catalog.get(5)],
+        85,
+        965,
+        658,
+        region_name="Jyväskylä",
+        county_name="Keski-Suomen hyvinvointialue",
+    )
     try:
         limits = {tuple(round(x, 1) for x in ax.get_xlim()) for ax in fig.axes[:2]}
         assert len(limits) == 1  # one year range for both panels
@@ -193,7 +270,7 @@ def test_book_trend_figure_draws_no_empty_panels():
 
 
 def test_kerroin_ranking_without_any_score_is_a_figure_that_says_so():
-    from hyte import hyte_kerroin_report as kr
+    from hyte.kerroin import report as kr
 
     class Result:
         county = "15"
@@ -209,15 +286,20 @@ def test_kerroin_ranking_without_any_score_is_a_figure_that_says_so():
 
 def test_group_names_in_compounds():
     empty = pd.DataFrame(columns=list(SUMMARY_COLUMNS)).astype(SUMMARY_COLUMNS)
-    assert card.group_text(empty, group_label="Ikääntyneet").startswith("Ikääntyneet-ryhmästä ei ole")
+    assert card.group_text(empty, group_label="Ikääntyneet").startswith(
+        "Ikääntyneet-ryhmästä ei ole"
+    )
     one = pd.DataFrame([_row()], columns=list(SUMMARY_COLUMNS)).astype(SUMMARY_COLUMNS)
     assert card.group_text(one, group_label="Lapset ja nuoret").startswith(
-        "Lapset ja nuoret -ryhmän indikaattoreista kunnalle on tietoja 1:stä.")
+        "Lapset ja nuoret -ryhmän indikaattoreista kunnalle on tietoja 1:stä."
+    )
 
 
 def test_no_double_full_stop_after_an_abbreviation():
-    assert outcomes.tidy_stops("Alkoholin myynti, litraa 100 % alkoholia/as..") == \
-        "Alkoholin myynti, litraa 100 % alkoholia/as."
+    assert (
+        outcomes.tidy_stops("Alkoholin myynti, litraa 100 % alkoholia/as..")
+        == "Alkoholin myynti, litraa 100 % alkoholia/as."
+    )
     assert outcomes.tidy_stops("(katkoviiva). .") == "(katkoviiva)."
     assert outcomes.tidy_stops("ja 3 muuta…") == "ja 3 muuta…"
 
@@ -225,17 +307,24 @@ def test_no_double_full_stop_after_an_abbreviation():
 def test_no_doubled_units():
     assert outcomes.name_with_unit("Työttömät, % työvoimasta", "%") == "Työttömät, % työvoimasta"
     assert outcomes.name_with_unit("Kuolleisuus", "/100 000 as.") == "Kuolleisuus (/100 000 as.)"
-    summary = pd.DataFrame([_row(short="Työttömät, % työvoimasta")],
-                           columns=list(SUMMARY_COLUMNS)).astype(SUMMARY_COLUMNS)
-    assert card.indicator_table(summary).iloc[0]["Indikaattori (yksikkö)"] == "Työttömät, % työvoimasta"
+    summary = pd.DataFrame(
+        [_row(short="Työttömät, % työvoimasta")], columns=list(SUMMARY_COLUMNS)
+    ).astype(SUMMARY_COLUMNS)
+    assert (
+        card.indicator_table(summary).iloc[0]["Indikaattori (yksikkö)"]
+        == "Työttömät, % työvoimasta"
+    )
 
 
 def test_women_and_men_text_blames_the_snapshot_not_the_publisher():
-    from hyte.figures import SEX_COLUMNS
+    from hyte.figures.figures import SEX_COLUMNS
 
     empty = pd.DataFrame(columns=SEX_COLUMNS)
     text = card.sex_text(empty, empty, snapshot_has_sexes=False)
-    assert text.startswith("Tässä aineistossa ei ole naisten ja miesten arvoja") and "julkaistu" not in text
+    assert (
+        text.startswith("Tässä aineistossa ei ole naisten ja miesten arvoja")
+        and "julkaistu" not in text
+    )
     assert "julkaistu" not in card.sex_text(empty, empty)
 
 
@@ -243,34 +332,43 @@ def test_women_and_men_text_blames_the_snapshot_not_the_publisher():
 
 
 def test_fitness_of_the_real_kainuu_download(regions, fixtures_dir, catalog):
-    from hyte.data import tidy_from_rows
-    from hyte.fitness import assess
+    from hyte.data.fitness import assess
+    from hyte.data.tidy import tidy_from_rows
 
     frame = pd.read_csv(fixtures_dir / "sotkanet_683_kainuu_2015_2023.csv")
     table, load = tidy_from_rows(frame.to_dict("records"), regions)
     fitness = assess(table, catalog, regions.county("20"), regions, load_report=load.to_dict())
     assert (fitness.municipalities, fitness.municipalities_total) == (8, 8)  # Vaala (785) moved out
-    assert fitness.county_rows and fitness.country_rows  # the file has Kainuu (962) and Finland (658)
+    assert (
+        fitness.county_rows and fitness.country_rows
+    )  # the file has Kainuu (962) and Finland (658)
     assert fitness.count_share == 1.0 and not fitness.sexes
     assert (fitness.first_year, fitness.last_year) == (2015, 2023)
     assert (fitness.catalog_present, fitness.catalog_total) == (1, 54)
     lines = "\n".join(fitness.lines())
     # the maakunta, seutukunta, hospital district and NUTS rows, without /regions: ids and what to do
     assert "unknown region ids left out: 504, 587, 588, 617, 727" in lines and "/regions" in lines
-    assert "WARNING: no women's/men's values" in lines and "WARNING: only 1/54 catalog indicators" in lines
+    assert (
+        "WARNING: no women's/men's values" in lines
+        and "WARNING: only 1/54 catalog indicators" in lines
+    )
     assert fitness.notice_fi() == ""  # comparisons are possible
     municipal = table[table["region_level"] == "municipality"]
     alone = assess(municipal.assign(count=np.nan), catalog, regions.county("20"), regions)
-    assert alone.notice_fi().startswith("Aineistossa ei ole hyvinvointialueen arvoja, koko maan arvoja ja "
-                                        "lukumääriä, joista luottamusväli lasketaan, joten vertailuja ja "
-                                        "trenditestejä ei voi tehdä.")
+    assert alone.notice_fi().startswith(
+        "Aineistossa ei ole hyvinvointialueen arvoja, koko maan arvoja ja "
+        "lukumääriä, joista luottamusväli lasketaan, joten vertailuja ja "
+        "trenditestejä ei voi tehdä."
+    )
 
 
 def test_import_names_indicators_it_left_out_entirely(regions):
-    from hyte.data import tidy_from_rows
+    from hyte.data.tidy import tidy_from_rows
 
-    rows = [{"indicator": 5, "region": 85, "year": 2023, "gender": "total", "value": 4.1},
-            {"indicator": 7, "region": 999001, "year": 2023, "gender": "total", "value": 1.0}]
+    rows = [
+        {"indicator": 5, "region": 85, "year": 2023, "gender": "total", "value": 4.1},
+        {"indicator": 7, "region": 999001, "year": 2023, "gender": "total", "value": 1.0},
+    ]
     _, load = tidy_from_rows(rows, regions, other_regions={999001: "MAAKUNTA"})
     assert load.dropped_indicators == ["7 (rows only for regions left out: MAAKUNTA 1)"]
     assert "2 indicator(s) read, 1 kept" in load.lines()
@@ -287,11 +385,15 @@ def test_old_county_ids_resolve_to_todays_county(regions):
 
 
 def test_group_table_ranges_municipalities_of_the_countys_year_only(catalog):
-    county = pd.DataFrame([{**_row(county_value=math.nan), "value": 9.0, "year": 2023,
-                            "country_value": 9.2}])
-    long = pd.DataFrame([{**_row(), "name": "Hankasalmi", "order": 0, "value": 5.0, "year": 2023},
-                         {**_row(), "name": "Joutsa", "order": 1, "value": 50.0, "year": 2019,
-                          "stale": True}])
+    county = pd.DataFrame(
+        [{**_row(county_value=math.nan), "value": 9.0, "year": 2023, "country_value": 9.2}]
+    )
+    long = pd.DataFrame(
+        [
+            {**_row(), "name": "Hankasalmi", "order": 0, "value": 5.0, "year": 2023},
+            {**_row(), "name": "Joutsa", "order": 1, "value": 50.0, "year": 2019, "stale": True},
+        ]
+    )
     table = report.group_table(county, long, [catalog.get(181)])
     assert "5,0 (Hankasalmi) – 5,0 (Hankasalmi)" in table and "Joutsa" not in table
 
@@ -311,7 +413,9 @@ def test_doctor_names_what_the_snapshot_lacks(tmp_path, monkeypatch):
     code = run_doctor(load_config(root / "hyte.yml", root=root), console)
     text = console.export_text()
     assert code == 0  # everything needed to build is there ...
-    assert "WARNING: no county rows" in text and "WARNING: no counts (absValue)" in text  # ... but unfit
+    assert (
+        "WARNING: no county rows" in text and "WARNING: no counts (absValue)" in text
+    )  # ... but unfit
     assert "catalog coverage: 9/54 indicators" in text
     assert "The snapshot limits what the reports can say" in text
 
@@ -320,29 +424,57 @@ def test_card_header_names_catalog_coverage_and_the_snapshot_as_such():
     from hyte.context import load_context
 
     ctx = load_context()
-    data = card.header_data(municipality_code="179", municipality_name="Jyväskylä",
-                            county_name="Keski-Suomen hyvinvointialue", table=ctx.table.iloc[0:0],
-                            region_id=85, summary=pd.DataFrame({"year": [2011, 2011, 2007]}),
-                            snapshot_id="import-2026-11-30", snapshot_created="2026-11-30T10:00:00+00:00",
-                            synthetic=False, catalog_total=54)
+    data = card.header_data(
+        municipality_code="179",
+        municipality_name="Jyväskylä",
+        county_name="Keski-Suomen hyvinvointialue",
+        table=ctx.table.iloc[0:0],
+        region_id=85,
+        summary=pd.DataFrame({"year": [2011, 2011, 2007]}),
+        snapshot_id="import-2026-11-30",
+        snapshot_created="2026-11-30T10:00:00+00:00",
+        synthetic=False,
+        catalog_total=54,
+    )
     text = card.header_markdown(data)
     assert "**Tiedot:** 3 indikaattoria (luettelon 54 indikaattorista) vuosilta 2007–2011" in text
     assert "**Aineistoversio (snapshot):** import-2026-11-30, muodostettu 30.11.2026" in text
-    front = card.card_front_matter("Jyväskylä", "Keski-Suomen hyvinvointialue", 2026, data_years="2007–2011")
-    assert front["subtitle"] == "Kuntakortti · Keski-Suomen hyvinvointialue · 2026 · tiedot vuosilta 2007–2011"
+    front = card.card_front_matter(
+        "Jyväskylä", "Keski-Suomen hyvinvointialue", 2026, data_years="2007–2011"
+    )
+    assert (
+        front["subtitle"]
+        == "Kuntakortti · Keski-Suomen hyvinvointialue · 2026 · tiedot vuosilta 2007–2011"
+    )
 
 
 def test_sex_chart_without_counts_promises_no_intervals():
-    from hyte.figures import SEX_COLUMNS, close, sex_difference_chart
+    from hyte.figures.figures import SEX_COLUMNS, close, sex_difference_chart
 
-    data = pd.DataFrame([{"indicator": 181, "short": "Työttömät", "unit": "%", "decimals": 1, "year": 2023,
-                          "female": 9.0, "female_lower": np.nan, "female_upper": np.nan, "male": 11.0,
-                          "male_lower": np.nan, "male_upper": np.nan, "significant": False}],
-                        columns=SEX_COLUMNS)
+    data = pd.DataFrame(
+        [
+            {
+                "indicator": 181,
+                "short": "Työttömät",
+                "unit": "%",
+                "decimals": 1,
+                "year": 2023,
+                "female": 9.0,
+                "female_lower": np.nan,
+                "female_upper": np.nan,
+                "male": 11.0,
+                "male_lower": np.nan,
+                "male_upper": np.nan,
+                "significant": False,
+            }
+        ],
+        columns=SEX_COLUMNS,
+    )
     fig, alt = sex_difference_chart(data, region_name="Jyväskylä")
     try:
-        texts = [t.get_text() for legend in fig.legends for t in legend.get_texts()] + \
-            [t.get_text() for t in fig.texts]
+        texts = [t.get_text() for legend in fig.legends for t in legend.get_texts()] + [
+            t.get_text() for t in fig.texts
+        ]
         assert texts == ["Naiset", "Miehet"]
         assert "Luottamusvälejä ei piirretty" in alt
     finally:

@@ -16,10 +16,10 @@ import nbformat
 import pytest
 from test_batch import POPULATION, TEST_CARD, _write_snapshot
 
-from hyte.batch import MANIFEST_NAME, CardsLock, run_cards
 from hyte.config import load_config
+from hyte.data.snapshot import write_bytes_atomic
 from hyte.errors import HyteError
-from hyte.snapshot import write_bytes_atomic
+from hyte.run.batch import MANIFEST_NAME, CardsLock, run_cards
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,7 +33,7 @@ def project(tmp_path, fixtures_dir, monkeypatch):
     (root / "hyte.yml").write_text("county: '15'\nsnapshot: pop\n", encoding="utf-8")
     _write_snapshot(root, fixtures_dir)
     monkeypatch.setenv("HYTE_ROOT", str(root))
-    monkeypatch.setattr("hyte.batch.hyte_source_sha", lambda package=None: "fixed")
+    monkeypatch.setattr("hyte.run.batch.hyte_source_sha", lambda package=None: "fixed")
     return root
 
 
@@ -45,8 +45,13 @@ def slow_card(tmp_path) -> Path:
         if "parameters" in cell.metadata.get("tags", []):
             cell.source += "\nsleep = 0.0  # seconds the card waits before its work"
             break
-    position = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code"
-                    and "fail_for" in c.source and "parameters" not in c.metadata.get("tags", []))
+    position = next(
+        i
+        for i, c in enumerate(nb.cells)
+        if c.cell_type == "code"
+        and "fail_for" in c.source
+        and "parameters" not in c.metadata.get("tags", [])
+    )
     nb.cells.insert(position, nbformat.v4.new_code_cell("import time\ntime.sleep(float(sleep))"))
     path = tmp_path / "slow_card.ipynb"
     nbformat.write(nb, path)
@@ -56,7 +61,7 @@ def slow_card(tmp_path) -> Path:
 def _runner_script(root: Path, card: Path, fixtures_dir: Path, sleep: float) -> str:
     """`hyte cards 179 435 -w 2` on the slow card, through the real CLI."""
     return textwrap.dedent(f"""
-        import hyte.batch as batch
+        import hyte.run.batch as batch
         batch.hyte_source_sha = lambda package=None: "fixed"
         original = batch.run_cards
         def run_cards(*args, **kwargs):
@@ -70,9 +75,15 @@ def _runner_script(root: Path, card: Path, fixtures_dir: Path, sleep: float) -> 
 
 def _start(project: Path, script: str) -> subprocess.Popen:
     env = {**os.environ, "HYTE_ROOT": str(project)}
-    return subprocess.Popen([sys.executable, "-c", script], cwd=project, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", script],
+        cwd=project,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def _processes_of(project: Path) -> list[int]:
@@ -106,8 +117,9 @@ def _cards_running(cards: Path) -> bool:
 
 @pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs /proc")
 @pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL])
-def test_a_killed_run_leaves_no_workers_and_does_not_block_the_next(project, fixtures_dir, slow_card,
-                                                                    how):
+def test_a_killed_run_leaves_no_workers_and_does_not_block_the_next(
+    project, fixtures_dir, slow_card, how
+):
     cards = project / "municipal_cards"
     process = _start(project, _runner_script(project, slow_card, fixtures_dir, sleep=60))
     assert _wait_for(lambda: _cards_running(cards), 120), process.communicate(timeout=5)
@@ -122,18 +134,34 @@ def test_a_killed_run_leaves_no_workers_and_does_not_block_the_next(project, fix
         os.kill(pid, signal.SIGKILL)
     assert ended, left
     # nothing was moved into place without its manifest entry
-    manifest = json.loads((cards / MANIFEST_NAME).read_text()) if (cards / MANIFEST_NAME).exists() \
+    manifest = (
+        json.loads((cards / MANIFEST_NAME).read_text())
+        if (cards / MANIFEST_NAME).exists()
         else {"cards": {}}
+    )
     for notebook in cards.glob("*.ipynb"):
-        assert any(e.get("notebook", "").endswith(notebook.name) for e in manifest["cards"].values())
+        assert any(
+            e.get("notebook", "").endswith(notebook.name) for e in manifest["cards"].values()
+        )
 
     # the next run takes the stale lock over, says so, and makes the cards
     config = load_config(root=project)
-    result = run_cards(config, ["179", "435"], notebook=slow_card, workers=2, progress=False,
-                       parameters={"population_csv": str(fixtures_dir / POPULATION), "sleep": 0})
+    result = run_cards(
+        config,
+        ["179", "435"],
+        notebook=slow_card,
+        workers=2,
+        progress=False,
+        parameters={"population_csv": str(fixtures_dir / POPULATION), "sleep": 0},
+    )
     assert sorted(c.code for c in result.ok) == ["179", "435"]
-    assert any(line.startswith("Took over the lock of an earlier `hyte cards` run that ended without "
-                               "releasing it (PID ") for line in result.summary_lines())
+    assert any(
+        line.startswith(
+            "Took over the lock of an earlier `hyte cards` run that ended without "
+            "releasing it (PID "
+        )
+        for line in result.summary_lines()
+    )
     assert not (cards / ".lock").exists()
 
 
@@ -150,13 +178,18 @@ def test_ctrl_c_says_what_it_waits_for_and_prints_the_summary(project, fixtures_
     assert "Interrupted: 2 card(s): 2 made, 0 unchanged, 0 failed" in err, err
     assert "Traceback" not in err
     manifest = json.loads((cards / MANIFEST_NAME).read_text())
-    assert {code: e["status"] for code, e in manifest["cards"].items()} == {"179": "ok", "435": "ok"}
+    assert {code: e["status"] for code, e in manifest["cards"].items()} == {
+        "179": "ok",
+        "435": "ok",
+    }
     assert not _processes_of(project)
 
 
 def test_a_live_lock_is_refused_naming_its_pid(tmp_path):
     (tmp_path / ".lock").write_text(json.dumps({"pid": os.getpid(), "started": "now"}))
-    with pytest.raises(HyteError, match=rf"Another `hyte cards` run \(PID {os.getpid()}, started now\)"):
+    with pytest.raises(
+        HyteError, match=rf"Another `hyte cards` run \(PID {os.getpid()}, started now\)"
+    ):
         CardsLock(tmp_path).acquire()
     lock = CardsLock(tmp_path / "other")
     (tmp_path / "other").mkdir()
@@ -169,11 +202,15 @@ def test_a_live_lock_is_refused_naming_its_pid(tmp_path):
 def test_a_truncated_manifest_is_kept_as_a_backup_not_silently_reset(project, fixtures_dir):
     config = load_config(root=project)
     params = {"population_csv": str(fixtures_dir / POPULATION)}
-    run_cards(config, ["179", "435"], notebook=TEST_CARD, workers=1, progress=False, parameters=params)
+    run_cards(
+        config, ["179", "435"], notebook=TEST_CARD, workers=1, progress=False, parameters=params
+    )
     manifest = project / "municipal_cards" / MANIFEST_NAME
     damaged = manifest.read_bytes()[:200]
     manifest.write_bytes(damaged)
-    result = run_cards(config, ["179"], notebook=TEST_CARD, workers=1, progress=False, parameters=params)
+    result = run_cards(
+        config, ["179"], notebook=TEST_CARD, workers=1, progress=False, parameters=params
+    )
     backups = list(manifest.parent.glob(f"{MANIFEST_NAME}.damaged-*"))
     assert len(backups) == 1 and backups[0].read_bytes() == damaged
     assert any("was damaged" in line and backups[0].name in line for line in result.summary_lines())
@@ -195,8 +232,14 @@ def test_atomic_files_respect_the_umask(tmp_path):
 def test_card_outputs_are_readable_by_others(project, fixtures_dir):
     old = os.umask(0o022)
     try:
-        run_cards(load_config(root=project), ["179"], notebook=TEST_CARD, workers=1, progress=False,
-                  parameters={"population_csv": str(fixtures_dir / POPULATION)})
+        run_cards(
+            load_config(root=project),
+            ["179"],
+            notebook=TEST_CARD,
+            workers=1,
+            progress=False,
+            parameters={"population_csv": str(fixtures_dir / POPULATION)},
+        )
     finally:
         os.umask(old)
     cards = project / "municipal_cards"

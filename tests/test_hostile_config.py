@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from hyte.catalog import load_catalog
 from hyte.cli import app
 from hyte.config import load_config
+from hyte.data.catalog import load_catalog
+from hyte.data.regions import load_regions
 from hyte.errors import HyteError
-from hyte.plan import load_plan
-from hyte.regions import load_regions
+from hyte.plan.plan import load_plan
 from hyte.yamlio import read_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,8 +34,10 @@ def test_duplicate_key_names_file_line_and_key(tmp_path):
     path.write_text("county: 15\nreporting_year: 2026\ncounty: 16\n", encoding="utf-8")
     with pytest.raises(HyteError) as exc:
         load_config(path, root=ROOT)
-    assert _one_line(exc) == (f"{path}: line 3: key 'county' is given twice (first on line 1); YAML would "
-                              "silently keep only the last one: merge the two and run again.")
+    assert _one_line(exc) == (
+        f"{path}: line 3: key 'county' is given twice (first on line 1); YAML would "
+        "silently keep only the last one: merge the two and run again."
+    )
 
 
 def test_second_agreements_key_in_the_plan_is_refused_not_dropping_27_agreements(tmp_path):
@@ -43,21 +45,29 @@ def test_second_agreements_key_in_the_plan_is_refused_not_dropping_27_agreements
     assert len(re.findall(r"^agreements:", text, flags=re.MULTILINE)) == 1
     path = tmp_path / "plan.yml"
     path.write_text(text + "\nagreements: []\n", encoding="utf-8")
-    catalog, regions = load_catalog(ROOT / "data" / "indicators.yml"), load_regions(ROOT / "data" / "reference")
+    catalog, regions = (
+        load_catalog(ROOT / "data" / "indicators.yml"),
+        load_regions(ROOT / "data" / "reference"),
+    )
     with pytest.raises(HyteError) as exc:
         load_plan(path, catalog, regions)
-    assert re.fullmatch(rf"{re.escape(str(path))}: line \d+: key 'agreements' is given twice .*",
-                        _one_line(exc))
+    assert re.fullmatch(
+        rf"{re.escape(str(path))}: line \d+: key 'agreements' is given twice .*", _one_line(exc)
+    )
 
 
 def test_duplicate_polarity_in_the_catalog_is_blamed_on_the_catalog(tmp_path):
     text = (ROOT / "data" / "indicators.yml").read_text(encoding="utf-8")
-    text = re.sub(r"^( +)(polarity: \w+)$", r"\1\2\n\1polarity: none", text, count=1, flags=re.MULTILINE)
+    text = re.sub(
+        r"^( +)(polarity: \w+)$", r"\1\2\n\1polarity: none", text, count=1, flags=re.MULTILINE
+    )
     path = tmp_path / "indicators.yml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(HyteError) as exc:
         load_catalog(path)
-    assert _one_line(exc).startswith(f"{path}: line ") and "key 'polarity' is given twice" in str(exc.value)
+    assert _one_line(exc).startswith(f"{path}: line ") and "key 'polarity' is given twice" in str(
+        exc.value
+    )
 
 
 # --- item 7: encodings of YAML files ------------------------------------------------------------------
@@ -68,8 +78,10 @@ def test_latin1_yaml_is_one_line_naming_the_byte(tmp_path):
     path.write_bytes("title: ok\nnote: Väestö\n".encode("latin-1"))
     with pytest.raises(HyteError) as exc:
         read_yaml(path)
-    assert _one_line(exc) == (f"{path}: line 2: byte 0xE4 is not UTF-8 text (saved as Latin-1 or "
-                              "Windows-1252?): save the file as UTF-8 and run again.")
+    assert _one_line(exc) == (
+        f"{path}: line 2: byte 0xE4 is not UTF-8 text (saved as Latin-1 or "
+        "Windows-1252?): save the file as UTF-8 and run again."
+    )
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig"])
@@ -85,7 +97,10 @@ def test_decimal_comma_in_a_plan_value_gets_a_hint(tmp_path):
     assert n == 1
     path = tmp_path / "plan.yml"
     path.write_text(text, encoding="utf-8")
-    catalog, regions = load_catalog(ROOT / "data" / "indicators.yml"), load_regions(ROOT / "data" / "reference")
+    catalog, regions = (
+        load_catalog(ROOT / "data" / "indicators.yml"),
+        load_regions(ROOT / "data" / "reference"),
+    )
     with pytest.raises(HyteError) as exc:
         load_plan(path, catalog, regions)
     assert "a decimal comma?" in _one_line(exc) and "7.9" in str(exc.value)
@@ -94,12 +109,21 @@ def test_decimal_comma_in_a_plan_value_gets_a_hint(tmp_path):
 # --- item 9: configuration ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("content, message", [
-    ("county: 010\n", "field 'county': Value error, a county code is 1–2 digits"),
-    ("county: 99\n", "field 'county': Unknown county code '99'"),
-    ("outputs: {cards: data/..}\n", "field 'outputs.cards': 'data/..' is not a folder inside the project"),
-    ("outputs: {site: /tmp}\n", "field 'outputs.site': '/tmp' is not a folder inside the project"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("county: 010\n", "field 'county': Value error, a county code is 1–2 digits"),
+        ("county: 99\n", "field 'county': Unknown county code '99'"),
+        (
+            "outputs: {cards: data/..}\n",
+            "field 'outputs.cards': 'data/..' is not a folder inside the project",
+        ),
+        (
+            "outputs: {site: /tmp}\n",
+            "field 'outputs.site': '/tmp' is not a folder inside the project",
+        ),
+    ],
+)
 def test_bad_config_values_are_errors(tmp_path, content, message):
     path = tmp_path / "c.yml"
     path.write_text(content, encoding="utf-8")

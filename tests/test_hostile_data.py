@@ -13,11 +13,11 @@ from sotkanet_replay import SotkanetReplay, json_body
 from typer.testing import CliRunner
 
 from hyte.cli import app
+from hyte.data.fetch import fetch_snapshot
+from hyte.data.importer import import_files
+from hyte.data.snapshot import open_snapshot
+from hyte.data.sotkanet import SotkanetClient
 from hyte.errors import HyteError
-from hyte.fetch import fetch_snapshot
-from hyte.importer import import_files
-from hyte.snapshot import open_snapshot
-from hyte.sotkanet import SotkanetClient
 
 KAINUU = "sotkanet_683_kainuu_2015_2023.csv"
 KAJAANI = 94
@@ -38,12 +38,20 @@ def _kajaani_2015(snapshot):
 # --- item 7: encodings and binary files -----------------------------------------------------------
 
 
-@pytest.mark.parametrize("encoding, newline", [
-    ("utf-8", "\n"), ("utf-8-sig", "\r\n"), ("utf-16", "\r\n"), ("utf-16-le", "\n"), ("latin-1", "\r"),
-    ("utf-8", "\r"),
-])
-def test_import_reads_excel_encodings_and_any_line_ends(project, fixtures_dir, tmp_path, encoding,
-                                                        newline):
+@pytest.mark.parametrize(
+    "encoding, newline",
+    [
+        ("utf-8", "\n"),
+        ("utf-8-sig", "\r\n"),
+        ("utf-16", "\r\n"),
+        ("utf-16-le", "\n"),
+        ("latin-1", "\r"),
+        ("utf-8", "\r"),
+    ],
+)
+def test_import_reads_excel_encodings_and_any_line_ends(
+    project, fixtures_dir, tmp_path, encoding, newline
+):
     text = (fixtures_dir / KAINUU).read_text(encoding="utf-8")
     path = tmp_path / "export.csv"
     path.write_bytes(newline.join(text.splitlines()).encode(encoding))
@@ -61,11 +69,14 @@ def test_excel_unicode_text_export_tab_separated_utf16(project, fixtures_dir, tm
     assert _kajaani_2015(snapshot) == (10.7, 2128.0)
 
 
-@pytest.mark.parametrize("head, kind", [
-    (b"PK\x03\x04\x14\x00\x06\x00", "an Excel workbook (.xlsx)"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Excel workbook (.xls)"),
-    (b"\x00\x01\x02\x03garbage\x00\x00\xff", "a binary file, not text"),
-])
+@pytest.mark.parametrize(
+    "head, kind",
+    [
+        (b"PK\x03\x04\x14\x00\x06\x00", "an Excel workbook (.xlsx)"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an old Excel workbook (.xls)"),
+        (b"\x00\x01\x02\x03garbage\x00\x00\xff", "a binary file, not text"),
+    ],
+)
 def test_xlsx_and_binary_files_are_refused_clearly(project, tmp_path, head, kind):
     path = tmp_path / "data.csv"
     path.write_bytes(head + b"\x00" * 64)
@@ -78,30 +89,48 @@ def test_xlsx_and_binary_files_are_refused_clearly(project, tmp_path, head, kind
 
 def test_decimal_commas_in_a_comma_separated_file_get_a_hint(project, tmp_path):
     path = tmp_path / "excel.csv"
-    path.write_text("indicator,region,year,gender,value,absValue\n"
-                    "683,94,2015,total,10,7,2128\n683,156,2015,total,11.0,669\n", encoding="utf-8")
+    path.write_text(
+        "indicator,region,year,gender,value,absValue\n"
+        "683,94,2015,total,10,7,2128\n683,156,2015,total,11.0,669\n",
+        encoding="utf-8",
+    )
     _, report = import_files([path], snapshot_id="d", root=project)
-    assert report.bad_rows == [("excel.csv row 1: 7 cells for 6 columns (decimal commas in a "
-                               "comma-separated file? Use ';' as the separator, or decimal points)")]
+    assert report.bad_rows == [
+        (
+            "excel.csv row 1: 7 cells for 6 columns (decimal commas in a "
+            "comma-separated file? Use ';' as the separator, or decimal points)"
+        )
+    ]
     assert report.rows_out == 1
 
 
 def test_damaged_manifest_is_one_line(tmp_path):
     folder = tmp_path / "s"
     folder.mkdir()
-    (folder / "manifest.json").write_bytes('{"snapshot_id": "s", "note": "Väestö"}'.encode("latin-1"))
+    (folder / "manifest.json").write_bytes(
+        '{"snapshot_id": "s", "note": "Väestö"}'.encode("latin-1")
+    )
     with pytest.raises(HyteError, match=r"manifest.json: not UTF-8 text: the snapshot is damaged"):
         open_snapshot(folder)
     (folder / "manifest.json").write_text("[1, 2]", encoding="utf-8")
-    with pytest.raises(HyteError, match=r"manifest.json: a manifest is a JSON object, this is a list"):
+    with pytest.raises(
+        HyteError, match=r"manifest.json: a manifest is a JSON object, this is a list"
+    ):
         open_snapshot(folder)
 
 
 def test_malformed_base_url_is_one_line(project):
     client = SotkanetClient("sotkanet.fi rest")
     with pytest.raises(HyteError, match=r"--base-url 'sotkanet.fi rest' is not a usable URL"):
-        fetch_snapshot(client, None, years=[2015], snapshot_id="b", root=project, indicators=[683],
-                       progress=False)
+        fetch_snapshot(
+            client,
+            None,
+            years=[2015],
+            snapshot_id="b",
+            root=project,
+            indicators=[683],
+            progress=False,
+        )
 
 
 # --- item 8: bad values ------------------------------------------------------------------------------
@@ -109,14 +138,17 @@ def test_malformed_base_url_is_one_line(project):
 
 def test_import_keeps_good_rows_and_reports_bad_values_by_file_and_row(project, tmp_path):
     path = tmp_path / "hand.csv"
-    path.write_text("indicator;region;year;gender;primary value;absolute value\n"
-                    "683;94;2015;total;10.7;2128\n"
-                    "683;156;2015;total;11.0;-669\n"
-                    "683;54;1066;total;15.2;272\n"
-                    "683;266;2015;total;inf;353\n"
-                    "683;54;2015;total;Infinity;272\n"
-                    "683;94;2016;total;1e400;2000\n"
-                    "683;94;2017;total;10.9;1e400\n", encoding="utf-8")
+    path.write_text(
+        "indicator;region;year;gender;primary value;absolute value\n"
+        "683;94;2015;total;10.7;2128\n"
+        "683;156;2015;total;11.0;-669\n"
+        "683;54;1066;total;15.2;272\n"
+        "683;266;2015;total;inf;353\n"
+        "683;54;2015;total;Infinity;272\n"
+        "683;94;2016;total;1e400;2000\n"
+        "683;94;2017;total;10.9;1e400\n",
+        encoding="utf-8",
+    )
     snapshot, report = import_files([path], snapshot_id="v", root=project)
     assert report.bad_rows == [
         "hand.csv row 2: absValue '-669' is negative (a count is 0 or more)",
@@ -127,14 +159,19 @@ def test_import_keeps_good_rows_and_reports_bad_values_by_file_and_row(project, 
         "hand.csv row 7: absValue '1e400' is not a finite number",
     ]
     assert _kajaani_2015(snapshot) == (10.7, 2128.0) and len(snapshot.table()) == 1
-    assert report.lines()[:2] == ["7 rows read, 1 kept", ("6 bad rows left out (listed below and in "
-                                  "the snapshot's manifest, load_report)")]
+    assert report.lines()[:2] == [
+        "7 rows read, 1 kept",
+        ("6 bad rows left out (listed below and in the snapshot's manifest, load_report)"),
+    ]
 
 
 def test_import_refuses_rows_of_another_indicator_than_given(project, tmp_path):
     path = tmp_path / "two.csv"
-    path.write_text("indicator;region;year;gender;primary value;absolute value\n"
-                    "683;94;2015;total;10.7;2128\n127;94;2015;total;37000;37000\n", encoding="utf-8")
+    path.write_text(
+        "indicator;region;year;gender;primary value;absolute value\n"
+        "683;94;2015;total;10.7;2128\n127;94;2015;total;37000;37000\n",
+        encoding="utf-8",
+    )
     snapshot, report = import_files([path], snapshot_id="i", root=project, indicator=683)
     assert report.bad_rows == ["two.csv row 2: indicator '127', not the 683 given with --indicator"]
     assert snapshot.table().indicator.unique().tolist() == [683]
@@ -147,28 +184,50 @@ def replay(httpserver, fixtures_dir):
 
 def test_fetch_keeps_good_rows_and_names_the_response_file_and_row(replay, project):
     good = replay.data[683]
-    replay.data[683] = [*good[:2],
-                        {"indicator": 683, "region": KAJAANI, "year": 2016, "gender": "total",
-                         "value": 10.0, "absValue": -5},
-                        {"indicator": 999, "region": KAJAANI, "year": 2017, "gender": "total",
-                         "value": 10.0, "absValue": 5},
-                        *good[2:]]
+    replay.data[683] = [
+        *good[:2],
+        {
+            "indicator": 683,
+            "region": KAJAANI,
+            "year": 2016,
+            "gender": "total",
+            "value": 10.0,
+            "absValue": -5,
+        },
+        {
+            "indicator": 999,
+            "region": KAJAANI,
+            "year": 2017,
+            "gender": "total",
+            "value": 10.0,
+            "absValue": 5,
+        },
+        *good[2:],
+    ]
     answer = replay._answer
     sent = []
 
     def with_1066(path, args):  # Sotkanet filters by year; a broken server may not
         body, mimetype = answer(path, args)
         if path == "json":
-            rows = json.loads(body) + [{"indicator": 683, "region": KAJAANI, "year": 1066,
-                                        "gender": "total", "value": 1.0}]
+            rows = json.loads(body) + [
+                {"indicator": 683, "region": KAJAANI, "year": 1066, "gender": "total", "value": 1.0}
+            ]
             body = json_body(rows)
             sent.append(len(rows))
         return body, mimetype
 
     replay._answer = with_1066
     client = SotkanetClient(replay.base_url, timeout=(2.0, 5.0), max_attempts=1)
-    snapshot, report = fetch_snapshot(client, None, years=range(2015, 2024), snapshot_id="f",
-                                      root=project, indicators=[683], progress=False)
+    snapshot, report = fetch_snapshot(
+        client,
+        None,
+        years=range(2015, 2024),
+        snapshot_id="f",
+        root=project,
+        indicators=[683],
+        progress=False,
+    )
     assert report.bad_rows == [
         "data_683.json.gz row 3: absValue -5 is negative (a count is 0 or more)",
         "data_683.json.gz row 4: indicator 999, not the 683 requested",
@@ -185,8 +244,11 @@ def test_existing_snapshot_id_is_refused_unless_replace(project, fixtures_dir, t
     first, _ = import_files([fixtures_dir / KAINUU], snapshot_id="same", root=project)
     rows = len(first.table())
     small = tmp_path / "small.csv"
-    small.write_text("indicator;region;year;gender;primary value;absolute value\n"
-                     "683;94;2015;total;10.7;2128\n683;156;2015;total;11.0;669\n", encoding="utf-8")
+    small.write_text(
+        "indicator;region;year;gender;primary value;absolute value\n"
+        "683;94;2015;total;10.7;2128\n683;156;2015;total;11.0;669\n",
+        encoding="utf-8",
+    )
     with pytest.raises(HyteError) as exc:
         import_files([small], snapshot_id="same", root=project)
     assert str(exc.value).startswith("Snapshot 'same' already exists (")
@@ -216,10 +278,24 @@ def test_cli_refuses_a_second_import_the_same_day(project, fixtures_dir, monkeyp
 
 def test_fetch_refuses_an_existing_snapshot_before_asking_the_server(replay, project):
     client = SotkanetClient(replay.base_url, timeout=(2.0, 5.0), max_attempts=1)
-    fetch_snapshot(client, None, years=[2015], snapshot_id="day", root=project, indicators=[683],
-                   progress=False)
+    fetch_snapshot(
+        client,
+        None,
+        years=[2015],
+        snapshot_id="day",
+        root=project,
+        indicators=[683],
+        progress=False,
+    )
     asked = len(replay.log)
     with pytest.raises(HyteError, match="Snapshot 'day' already exists"):
-        fetch_snapshot(client, None, years=[2015], snapshot_id="day", root=project, indicators=[683],
-                       progress=False)
+        fetch_snapshot(
+            client,
+            None,
+            years=[2015],
+            snapshot_id="day",
+            root=project,
+            indicators=[683],
+            progress=False,
+        )
     assert len(replay.log) == asked

@@ -10,12 +10,20 @@ import time
 import pytest
 from werkzeug import Response
 
+from hyte.data.sotkanet import SotkanetClient, short_url
 from hyte.errors import HyteError
-from hyte.sotkanet import SotkanetClient, short_url
 
 PATH = "/rest/1.1/json"
-ROWS = [{"indicator": 683, "region": 94, "year": 2015, "gender": "total", "value": 10.7,
-         "absValue": 2128}]  # Kajaani 2015 (Kainuu fixture)
+ROWS = [
+    {
+        "indicator": 683,
+        "region": 94,
+        "year": 2015,
+        "gender": "total",
+        "value": 10.7,
+        "absValue": 2128,
+    }
+]  # Kajaani 2015 (Kainuu fixture)
 
 
 def _client(httpserver, **options):
@@ -25,18 +33,25 @@ def _client(httpserver, **options):
 
 def test_retry_after_of_a_day_is_refused_at_once_with_a_message(httpserver):
     httpserver.expect_request(PATH).respond_with_response(
-        Response("busy", status=429, headers={"Retry-After": "86400"}))
+        Response("busy", status=429, headers={"Retry-After": "86400"})
+    )
     started = time.monotonic()
     with pytest.raises(HyteError) as exc:
         _client(httpserver).data(683, range(2005, 2024))
     assert time.monotonic() - started < 3
-    assert str(exc.value) == ("Sotkanet is busy (HTTP 429) and asked to wait 86400 s before asking "
-                              "again (Retry-After: 86400); hyte waits at most 120 s: try again later.")
+    assert str(exc.value) == (
+        "Sotkanet is busy (HTTP 429) and asked to wait 86400 s before asking "
+        "again (Retry-After: 86400); hyte waits at most 120 s: try again later."
+    )
 
 
 def test_every_wait_before_a_retry_is_told(httpserver):
-    answers = iter([Response("busy", status=503, headers={"Retry-After": "1"}),
-                    Response(json.dumps(ROWS), content_type="application/json")])
+    answers = iter(
+        [
+            Response("busy", status=503, headers={"Retry-After": "1"}),
+            Response(json.dumps(ROWS), content_type="application/json"),
+        ]
+    )
     httpserver.expect_request(PATH).respond_with_handler(lambda request: next(answers))
     told: list[str] = []
     response = _client(httpserver, on_wait=told.append).data(683, [2015])
@@ -52,6 +67,7 @@ def test_a_trickling_server_hits_the_total_time_limit(httpserver):
                 time.sleep(0.25)  # a byte every 0.25 s: never a read timeout (5 s)
                 yield b" "
             yield b"]"
+
         return Response(body(), content_type="application/json")
 
     httpserver.expect_request(PATH).respond_with_handler(trickle)
@@ -69,20 +85,26 @@ def test_a_response_larger_than_the_cap_is_refused(httpserver, declared):
     if declared:
         httpserver.expect_request(PATH).respond_with_data(body, content_type="application/json")
     else:
+
         def chunks(request):
-            return Response((body[i:i + 1000] for i in range(0, len(body), 1000)),
-                            content_type="application/json")
+            return Response(
+                (body[i : i + 1000] for i in range(0, len(body), 1000)),
+                content_type="application/json",
+            )
+
         httpserver.expect_request(PATH).respond_with_handler(chunks)
     with pytest.raises(HyteError) as exc:
         _client(httpserver, max_bytes=5000).data(683, [2015])
-    assert "more than hyte accepts (5 kB)" in str(exc.value) or "larger than hyte accepts (5 kB)" in \
-        str(exc.value)
+    assert "more than hyte accepts (5 kB)" in str(
+        exc.value
+    ) or "larger than hyte accepts (5 kB)" in str(exc.value)
 
 
 def test_html_instead_of_json_is_named(httpserver):
     httpserver.expect_request(PATH).respond_with_data(
         "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>",
-        content_type="text/html")
+        content_type="text/html",
+    )
     with pytest.raises(HyteError) as exc:
         _client(httpserver).data(683, range(2005, 2024))
     message = str(exc.value)
@@ -101,13 +123,23 @@ def test_error_lines_name_the_url_once_and_short(httpserver):
 
 
 def test_gzip_encoded_answers_are_still_read(httpserver):
-    httpserver.expect_request(PATH).respond_with_response(Response(
-        gzip.compress(json.dumps(ROWS).encode()), content_type="application/json",
-        headers={"Content-Encoding": "gzip"}))
+    httpserver.expect_request(PATH).respond_with_response(
+        Response(
+            gzip.compress(json.dumps(ROWS).encode()),
+            content_type="application/json",
+            headers={"Content-Encoding": "gzip"},
+        )
+    )
     assert _client(httpserver).data(683, [2015]).data[0]["absValue"] == 2128
 
 
 def test_short_url():
-    url = ("https://sotkanet.fi/rest/1.1/json?indicator=683" + "".join(f"&years={y}" for y in
-           range(2005, 2024)) + "&genders=total")
-    assert short_url(url) == "https://sotkanet.fi/rest/1.1/json?indicator=683&years=2005…2023&genders=total"
+    url = (
+        "https://sotkanet.fi/rest/1.1/json?indicator=683"
+        + "".join(f"&years={y}" for y in range(2005, 2024))
+        + "&genders=total"
+    )
+    assert (
+        short_url(url)
+        == "https://sotkanet.fi/rest/1.1/json?indicator=683&years=2005…2023&genders=total"
+    )

@@ -18,11 +18,11 @@ import nbformat
 import pytest
 from test_batch import POPULATION, TEST_CARD, _write_snapshot
 
-from hyte import render
-from hyte.batch import MANIFEST_NAME, run_cards
+from hyte.book import render
+from hyte.book.freshness import check_and_mark_cards, check_cards
 from hyte.config import load_config
 from hyte.errors import HyteError
-from hyte.freshness import check_and_mark_cards, check_cards
+from hyte.run.batch import MANIFEST_NAME, run_cards
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -55,8 +55,20 @@ print("Output created: " + str(out / "index.html"), flush=True)
 def book_project(tmp_path, monkeypatch) -> Path:
     """A copy of the project (book sources, data) with a published site and a fake quarto on PATH."""
     project = tmp_path / "project"
-    shutil.copytree(ROOT, project, ignore=shutil.ignore_patterns(
-        ".venv", ".git", "_book*", "__pycache__", "benchmarks", ".quarto", "tests", ".hyte-cache"))
+    shutil.copytree(
+        ROOT,
+        project,
+        ignore=shutil.ignore_patterns(
+            ".venv",
+            ".git",
+            "_book*",
+            "__pycache__",
+            "benchmarks",
+            ".quarto",
+            "tests",
+            ".hyte-cache",
+        ),
+    )
     (project / "_book").mkdir()
     (project / "_book" / "index.html").write_text("old site")
     bin_dir = tmp_path / "bin"
@@ -70,8 +82,11 @@ def book_project(tmp_path, monkeypatch) -> Path:
 
 
 def _source_tree(project: Path) -> set[str]:
-    return {p.relative_to(project).as_posix() for folder in (project, project / "report")
-            for p in folder.iterdir()}
+    return {
+        p.relative_to(project).as_posix()
+        for folder in (project, project / "report")
+        for p in folder.iterdir()
+    }
 
 
 def test_killed_quarto_keeps_the_previous_site_and_a_clean_source_tree(book_project, monkeypatch):
@@ -117,8 +132,9 @@ def test_ctrl_c_during_the_render_says_the_site_is_unchanged(book_project):
 
     with pytest.raises(render.RenderInterrupted) as exc:
         render.render(config, "laaja", "html", runner=interrupted)
-    assert str(exc.value) == (f"the render was stopped; the previous site in {book_project / '_book'} "
-                              "is unchanged.")
+    assert str(exc.value) == (
+        f"the render was stopped; the previous site in {book_project / '_book'} is unchanged."
+    )
     assert (book_project / "_book" / "index.html").read_text() == "old site"
     assert not (book_project / "index.html").exists()
     assert not (book_project / "_book.rendering").exists()
@@ -128,7 +144,10 @@ def test_a_successful_render_swaps_the_new_site_in(book_project):
     result = render.render(load_config(root=book_project), "laaja", "html", echo=lambda line: None)
     assert result.rendered
     assert (book_project / "_book" / "index.html").read_text() == "new site"
-    assert not (book_project / "_book.rendering").exists() and not (book_project / "_book.old").exists()
+    assert (
+        not (book_project / "_book.rendering").exists()
+        and not (book_project / "_book.old").exists()
+    )
     assert not (book_project / "index.html").exists()
 
 
@@ -147,7 +166,7 @@ def cards_project(tmp_path, fixtures_dir, monkeypatch):
     (root / "hyte.yml").write_text("county: '15'\nsnapshot: pop\n", encoding="utf-8")
     _write_snapshot(root, fixtures_dir)
     monkeypatch.setenv("HYTE_ROOT", str(root))
-    monkeypatch.setattr("hyte.batch.hyte_source_sha", lambda package=None: "fixed")
+    monkeypatch.setattr("hyte.run.batch.hyte_source_sha", lambda package=None: "fixed")
     return root
 
 
@@ -163,8 +182,9 @@ def _warning(notebook: Path) -> str | None:
 def test_stale_and_failed_cards_are_marked_and_current_ones_unmarked(cards_project, fixtures_dir):
     params = {"population_csv": str(fixtures_dir / POPULATION)}
     config = load_config(root=cards_project)
-    run_cards(config, ["179", "435"], notebook=TEST_CARD, workers=1, progress=False,
-              parameters=params)
+    run_cards(
+        config, ["179", "435"], notebook=TEST_CARD, workers=1, progress=False, parameters=params
+    )
     cards = cards_project / "municipal_cards"
     assert [c.reason for c in check_cards(config)] == [None, None]
 
@@ -180,8 +200,14 @@ def test_stale_and_failed_cards_are_marked_and_current_ones_unmarked(cards_proje
     assert "aineistosta pop" in text and "asetukset (hyte.yml), aineisto" in text
 
     # remade: current again, the warning is gone; a failed card keeps its old page, marked
-    run_cards(config, ["179", "435"], notebook=TEST_CARD, workers=1, progress=False,
-              parameters={**params, "fail_for": "435"})
+    run_cards(
+        config,
+        ["179", "435"],
+        notebook=TEST_CARD,
+        workers=1,
+        progress=False,
+        parameters={**params, "fail_for": "435"},
+    )
     stale = check_and_mark_cards(config)
     assert [s.code for s in stale] == ["435"]
     assert stale[0].reason.startswith("its last run failed (ValueError: card 435 fails on purpose)")
@@ -191,11 +217,19 @@ def test_stale_and_failed_cards_are_marked_and_current_ones_unmarked(cards_proje
 
 def test_a_card_without_a_manifest_entry_is_marked(cards_project, fixtures_dir):
     config = load_config(root=cards_project)
-    run_cards(config, ["179"], notebook=TEST_CARD, workers=1, progress=False,
-              parameters={"population_csv": str(fixtures_dir / POPULATION)})
+    run_cards(
+        config,
+        ["179"],
+        notebook=TEST_CARD,
+        workers=1,
+        progress=False,
+        parameters={"population_csv": str(fixtures_dir / POPULATION)},
+    )
     manifest_path = cards_project / "municipal_cards" / MANIFEST_NAME
     manifest = json.loads(manifest_path.read_text())
     manifest["cards"] = {}
     manifest_path.write_text(json.dumps(manifest))
     stale = check_and_mark_cards(config)
-    assert [s.reason for s in stale] == ["no record in the cards manifest (left by an interrupted run?)"]
+    assert [s.reason for s in stale] == [
+        "no record in the cards manifest (left by an interrupted run?)"
+    ]

@@ -35,8 +35,11 @@ def _live(text: str) -> list[str]:
     and maths are plain text (Pandoc escapes the value for HTML and typst); only a shortcode is live
     there, because Quarto expands shortcodes before Pandoc reads the attribute."""
     outside = _ATTRIBUTE_VALUE.sub(r'\1=""', text)
-    return [name for name, pattern in LIVE.items()
-            if pattern.search(text if name == "shortcode" else outside)]
+    return [
+        name
+        for name, pattern in LIVE.items()
+        if pattern.search(text if name == "shortcode" else outside)
+    ]
 
 
 # --- the escapers --------------------------------------------------------------------------------
@@ -97,8 +100,20 @@ def hostile_project(tmp_path_factory) -> Path:
     """A copy of the project whose every indicator short name and title (and HYTE-kerroin
     indicator name) carries one of the payloads."""
     tmp = tmp_path_factory.mktemp("hostile") / "project"
-    shutil.copytree(ROOT, tmp, ignore=shutil.ignore_patterns(
-        ".venv", ".git", "_book*", "municipal_cards", "__pycache__", "benchmarks", ".quarto", "tests"))
+    shutil.copytree(
+        ROOT,
+        tmp,
+        ignore=shutil.ignore_patterns(
+            ".venv",
+            ".git",
+            "_book*",
+            "municipal_cards",
+            "__pycache__",
+            "benchmarks",
+            ".quarto",
+            "tests",
+        ),
+    )
     catalog = tmp / "data" / "indicators.yml"
     counter = iter(range(10_000))
 
@@ -110,16 +125,24 @@ def hostile_project(tmp_path_factory) -> Path:
         n = next(counter)
         return f'{match[1]}title_fi: "T{n} {PAYLOADS[n % len(PAYLOADS)]}"'
 
-    text = re.sub(r"^(\s*)short_fi: .*$", payload, catalog.read_text(encoding="utf-8"), flags=re.MULTILINE)
-    catalog.write_text(re.sub(r"^(\s*)title_fi: .*$", title, text, flags=re.MULTILINE), encoding="utf-8")
+    text = re.sub(
+        r"^(\s*)short_fi: .*$", payload, catalog.read_text(encoding="utf-8"), flags=re.MULTILINE
+    )
+    catalog.write_text(
+        re.sub(r"^(\s*)title_fi: .*$", title, text, flags=re.MULTILINE), encoding="utf-8"
+    )
     kerroin = tmp / "data" / "hyte_kerroin.yml"  # the HYTE-kerroin's own indicator names
 
     def name(match: re.Match) -> str:
         n = next(counter)
         return f'{match[1]}name_fi: "K{n} {PAYLOADS[n % len(PAYLOADS)]}"'
 
-    kerroin.write_text(re.sub(r"^(\s*)name_fi: .*$", name, kerroin.read_text(encoding="utf-8"),
-                              flags=re.MULTILINE), encoding="utf-8")
+    kerroin.write_text(
+        re.sub(
+            r"^(\s*)name_fi: .*$", name, kerroin.read_text(encoding="utf-8"), flags=re.MULTILINE
+        ),
+        encoding="utf-8",
+    )
     return tmp
 
 
@@ -129,12 +152,21 @@ def in_hostile_project(hostile_project, monkeypatch):
     return hostile_project
 
 
-@pytest.mark.parametrize("chapter", [
-    "index.qmd", "report/alueelliset-erot.qmd", "report/muutokset.qmd",
-    "report/palvelut-ja-ehkaiseva-tyo.qmd", "report/vaesto-ja-elinolot.qmd", "report/vaestoryhmat.qmd",
-    "report/seuranta-ja-arviointi.qmd", "report/hyvinvointisuunnitelma.qmd", "report/hyte-kerroin.qmd",
-    "report/liite-indikaattorit.qmd",
-])
+@pytest.mark.parametrize(
+    "chapter",
+    [
+        "index.qmd",
+        "report/alueelliset-erot.qmd",
+        "report/muutokset.qmd",
+        "report/palvelut-ja-ehkaiseva-tyo.qmd",
+        "report/vaesto-ja-elinolot.qmd",
+        "report/vaestoryhmat.qmd",
+        "report/seuranta-ja-arviointi.qmd",
+        "report/hyvinvointisuunnitelma.qmd",
+        "report/hyte-kerroin.qmd",
+        "report/liite-indikaattorit.qmd",
+    ],
+)
 def test_chapters_print_the_payloads_as_text(in_hostile_project, chapter):
     text = "".join(run_chapter(chapter, root=in_hostile_project)["__outputs__"])
     assert re.search(r"\b[STK]\d+ ", text)  # the names do reach the chapter
@@ -145,12 +177,21 @@ def test_card_prints_the_payloads_as_text(in_hostile_project, tmp_path):
     import matplotlib
 
     matplotlib.use("Agg")
-    from hyte import card
+    from hyte.card import card
 
     kortti = card.open_card("179", config_path=in_hostile_project / "hyte.yml", output_dir=tmp_path)
     texts = []
-    for method in ("header", "strengths", "spine", "group_section", "sex_section", "hyte_kerroin",
-                   "plan", "indicator_table", "sources"):
+    for method in (
+        "header",
+        "strengths",
+        "spine",
+        "group_section",
+        "sex_section",
+        "hyte_kerroin",
+        "plan",
+        "indicator_table",
+        "sources",
+    ):
         result = getattr(kortti, method)(*(["lapset_nuoret"] if method == "group_section" else []))
         texts.append(getattr(result, "data", "") or "")
     text = "\n".join(texts)

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from hyte.errors import HyteError
-from hyte.hyte_kerroin import (
+from hyte.kerroin.model import (
     OUTCOME,
     PROCESS,
     KerroinConfig,
@@ -48,11 +48,27 @@ def _write(tmp_path: Path, raw: dict) -> Path:
     return path
 
 
-def _indicator(key: str, role: str, ind: int | None, direction: str = "lower_is_better", weight: float = 1,
-               **extra) -> dict:
-    return {"key": key, "role": role, "name_fi": f"Mittari {key}", "unit_fi": "%", "decimals": 1,
-            "direction": direction, "indicator": ind, "weight": weight, "step": 0.5,
-            "assumption_fi": "Testi.", **extra}
+def _indicator(
+    key: str,
+    role: str,
+    ind: int | None,
+    direction: str = "lower_is_better",
+    weight: float = 1,
+    **extra,
+) -> dict:
+    return {
+        "key": key,
+        "role": role,
+        "name_fi": f"Mittari {key}",
+        "unit_fi": "%",
+        "decimals": 1,
+        "direction": direction,
+        "indicator": ind,
+        "weight": weight,
+        "step": 0.5,
+        "assumption_fi": "Testi.",
+        **extra,
+    }
 
 
 def _config(tmp_path: Path, indicators: list[dict], **settings) -> KerroinConfig:
@@ -74,27 +90,49 @@ def _random_config(tmp_path: Path, rng: np.random.Generator):
         if role == PROCESS:
             extra["target"] = float(rng.uniform(5, 60))
         else:
-            extra["target_change_pct"] = float(rng.uniform(1, 20)) * (1 if direction == "higher_is_better" else -1)
-        indicators.append(_indicator(f"k{i}", role, 1000 + i, direction, float(rng.uniform(0.1, 5)), **extra))
+            extra["target_change_pct"] = float(rng.uniform(1, 20)) * (
+                1 if direction == "higher_is_better" else -1
+            )
+        indicators.append(
+            _indicator(f"k{i}", role, 1000 + i, direction, float(rng.uniform(0.1, 5)), **extra)
+        )
     share = float(rng.uniform(0.05, 0.95))
-    return _config(tmp_path, indicators, halves={"process": share, "outcome": 1 - share}, min_coverage=0.0)
+    return _config(
+        tmp_path, indicators, halves={"process": share, "outcome": 1 - share}, min_coverage=0.0
+    )
 
 
-def _random_inputs(config, rng: np.random.Generator, n: int = 22, holes: float = 0.0) -> KerroinInputs:
+def _random_inputs(
+    config, rng: np.random.Generator, n: int = 22, holes: float = 0.0
+) -> KerroinInputs:
     codes = [f"{i:02d}" for i in range(1, n + 1)]
-    current = pd.DataFrame(rng.uniform(1, 50, size=(n, len(config.keys))), index=codes, columns=config.keys)
+    current = pd.DataFrame(
+        rng.uniform(1, 50, size=(n, len(config.keys))), index=codes, columns=config.keys
+    )
     outcome_keys = [e.key for e in config.in_role(OUTCOME)]
-    start = pd.DataFrame(rng.uniform(1, 50, size=(n, len(outcome_keys))), index=codes, columns=outcome_keys)
+    start = pd.DataFrame(
+        rng.uniform(1, 50, size=(n, len(outcome_keys))), index=codes, columns=outcome_keys
+    )
     if holes:
         current = current.mask(rng.uniform(size=current.shape) < holes)
         start = start.mask(rng.uniform(size=start.shape) < holes)
-    counties = pd.DataFrame({"name_fi": [f"Alue {c}" for c in codes],
-                             "residents": rng.integers(60_000, 700_000, size=n).astype(float)}, index=codes)
+    counties = pd.DataFrame(
+        {
+            "name_fi": [f"Alue {c}" for c in codes],
+            "residents": rng.integers(60_000, 700_000, size=n).astype(float),
+        },
+        index=codes,
+    )
     return KerroinInputs(config, codes[0], counties, current, start)
 
 
-def _tidy_table(regions, rng: np.random.Generator, indicators: list[int], years=range(2018, 2025),
-                municipal: bool = True) -> pd.DataFrame:
+def _tidy_table(
+    regions,
+    rng: np.random.Generator,
+    indicators: list[int],
+    years=range(2018, 2025),
+    municipal: bool = True,
+) -> pd.DataFrame:
     """A hand-made tidy table: every county (Åland too), the country, and Keski-Suomi's municipalities."""
     records = []
     for code, county in regions.counties.items():
@@ -102,17 +140,49 @@ def _tidy_table(regions, rng: np.random.Generator, indicators: list[int], years=
             base = rng.uniform(0.5, 20)
             for year in years:
                 value = 270_000.0 if ind == 127 else round(base * (1 + rng.normal(0, 0.05)), 1)
-                records.append((ind, county.sotkanet_id, code, "county", county.name_fi, year, "total", value, math.nan))
+                records.append(
+                    (
+                        ind,
+                        county.sotkanet_id,
+                        code,
+                        "county",
+                        county.name_fi,
+                        year,
+                        "total",
+                        value,
+                        math.nan,
+                    )
+                )
     if municipal:
         for m in regions.county_municipalities(COUNTY):
             for ind in indicators:
                 for year in years:
                     value = round(rng.uniform(0.5, 20), 1)
                     count = float(rng.integers(1, 400))
-                    records.append((ind, m.sotkanet_id, m.code, "municipality", m.name_fi, year, "total",
-                                    value, count))
-    columns = ["indicator", "region_id", "region_code", "region_level", "region_name", "year", "sex",
-               "value", "count"]
+                    records.append(
+                        (
+                            ind,
+                            m.sotkanet_id,
+                            m.code,
+                            "municipality",
+                            m.name_fi,
+                            year,
+                            "total",
+                            value,
+                            count,
+                        )
+                    )
+    columns = [
+        "indicator",
+        "region_id",
+        "region_code",
+        "region_level",
+        "region_name",
+        "year",
+        "sex",
+        "value",
+        "count",
+    ]
     return pd.DataFrame.from_records(records, columns=columns)
 
 
@@ -120,12 +190,16 @@ def _tidy_table(regions, rng: np.random.Generator, indicators: list[int], years=
 
 
 def test_project_config_states_what_is_known(root):
-    from hyte.catalog import load_catalog
+    from hyte.data.catalog import load_catalog
 
     catalog_path = root / "data" / "indicators.yml"
     catalog = load_catalog(catalog_path) if catalog_path.is_file() else None
     config = load_kerroin_config(CONFIG, catalog)
-    assert config.funding_year.value == 2026 and config.lag_years.value == 2 and config.data_year == 2024
+    assert (
+        config.funding_year.value == 2026
+        and config.lag_years.value == 2
+        and config.data_year == 2024
+    )
     assert config.halves.value == {"process": 0.5, "outcome": 0.5}
     assert config.pot == 217_000_000
     roles = {e.key: e.role for e in config.indicators}
@@ -190,15 +264,25 @@ def test_unknown_indicator_is_checked_against_the_catalog(tmp_path):
     _one_line(info, path, "mt_tyokyvyttomyys", "'indicator'", "2422", "catalog")
 
 
-@pytest.mark.parametrize("change, words", [
-    (lambda r: r.update(halves={"value": {"process": 0.7, "outcome": 0.5}, "source": "domain_brief"}),
-     ["'halves", "add up to 1"]),
-    (lambda r: r["indicators"][0].update(source=["nowhere"]), ["indicator #1", "'source'", "nowhere"]),
-    (lambda r: r["indicators"][5].update(method="target"), ["neet", "'target_change_pct'"]),
-    (lambda r: r["indicators"][1].update(key="elintapaneuvonta"), ["duplicate key"]),
-    (lambda r: r.update(min_coverage={"value": 0.5}), ["'min_coverage'", "assumption_fi"]),
-    (lambda r: r["indicators"][2].update(colour="red"), ["indicator #3", "'colour'"]),
-])
+@pytest.mark.parametrize(
+    "change, words",
+    [
+        (
+            lambda r: r.update(
+                halves={"value": {"process": 0.7, "outcome": 0.5}, "source": "domain_brief"}
+            ),
+            ["'halves", "add up to 1"],
+        ),
+        (
+            lambda r: r["indicators"][0].update(source=["nowhere"]),
+            ["indicator #1", "'source'", "nowhere"],
+        ),
+        (lambda r: r["indicators"][5].update(method="target"), ["neet", "'target_change_pct'"]),
+        (lambda r: r["indicators"][1].update(key="elintapaneuvonta"), ["duplicate key"]),
+        (lambda r: r.update(min_coverage={"value": 0.5}), ["'min_coverage'", "assumption_fi"]),
+        (lambda r: r["indicators"][2].update(colour="red"), ["indicator #3", "'colour'"]),
+    ],
+)
 def test_bad_config_is_one_clear_line(tmp_path, change, words):
     raw = _raw()
     change(raw)
@@ -239,7 +323,9 @@ def test_improving_an_indicator_never_lowers_the_score(tmp_path, seed):
     before = compute(inputs)
     for county in rng.choice(inputs.counties.index, size=3, replace=False):
         for key in config.keys:
-            if pd.isna(inputs.current.loc[county, key]) or pd.isna(before.table.loc[county, "score"]):
+            if pd.isna(inputs.current.loc[county, key]) or pd.isna(
+                before.table.loc[county, "score"]
+            ):
                 continue
             step = float(rng.uniform(0.01, 30))
             result = what_if(inputs, key, step, county=county, before=before)
@@ -287,11 +373,13 @@ def _hand_config(tmp_path, **settings):
 
 def _hand_inputs(config):
     codes = ["01", "02", "03"]
-    current = pd.DataFrame({"p1": [10.0, 20.0, 30.0], "p2": [50.0, 40.0, 60.0], "o1": [9.0, 10.0, 8.0]},
-                           index=codes)
-    start = pd.DataFrame({"o1": [10.0, 10.0, 10.0]}, index=codes)   # changes −10 %, 0 %, −20 %
-    counties = pd.DataFrame({"name_fi": ["A", "B", "C"], "residents": [100_000.0, 200_000.0, 100_000.0]},
-                            index=codes)
+    current = pd.DataFrame(
+        {"p1": [10.0, 20.0, 30.0], "p2": [50.0, 40.0, 60.0], "o1": [9.0, 10.0, 8.0]}, index=codes
+    )
+    start = pd.DataFrame({"o1": [10.0, 10.0, 10.0]}, index=codes)  # changes −10 %, 0 %, −20 %
+    counties = pd.DataFrame(
+        {"name_fi": ["A", "B", "C"], "residents": [100_000.0, 200_000.0, 100_000.0]}, index=codes
+    )
     return KerroinInputs(config, "01", counties, current, start)
 
 
@@ -319,15 +407,17 @@ def test_hand_checked_what_if_and_sensitivity(tmp_path):
     assert result.value_after == 15.0
     # A is still the minimum, so its p1 sub-score stays 0: no points (minmax)
     assert result.points == pytest.approx(0.0)
-    result = what_if(inputs, "p1", 15.0)   # 25: (25−20)/(30−20) = 0.5 -> +0.5 × 1/8 × 100 = 6.25
+    result = what_if(inputs, "p1", 15.0)  # 25: (25−20)/(30−20) = 0.5 -> +0.5 × 1/8 × 100 = 6.25
     assert result.points == pytest.approx(6.25)
     assert (result.rank_before, result.rank_after) == (2, 2)
-    result = what_if(inputs, "o1", 1.0)    # 9 -> 8: change −20 % = C's: o1 sub-score 1 -> +25 points
+    result = what_if(inputs, "o1", 1.0)  # 9 -> 8: change −20 % = C's: o1 sub-score 1 -> +25 points
     assert result.points == pytest.approx(25.0) and result.score_after == pytest.approx(68.75)
     table = sensitivity(inputs, steps={"p1": 15.0, "p2": 5.0, "o1": 1.0})
     assert table["key"].tolist()[0] == "o1"
     assert list(table["euros"]) == sorted(table["euros"], reverse=True)
-    assert table.set_index("key").loc["p2", "points"] == pytest.approx(100 * 0.5 * 0.75 * (55 - 40) / 20 - 18.75)
+    assert table.set_index("key").loc["p2", "points"] == pytest.approx(
+        100 * 0.5 * 0.75 * (55 - 40) / 20 - 18.75
+    )
 
 
 def test_missing_values_are_reported_not_zeroed(tmp_path):
@@ -357,10 +447,15 @@ def test_null_indicator_is_missing_for_every_county_and_weights_renormalise(tmp_
     ]
     config = _config(tmp_path, indicators)
     codes = ["01", "02"]
-    inputs = KerroinInputs(config, "01", pd.DataFrame({"name_fi": ["A", "B"], "residents": [1.0, 1.0]}, index=codes),
-                           pd.DataFrame({"o1": [9.0, 10.0]}, index=codes), pd.DataFrame({"o1": [10.0, 10.0]}, index=codes))
+    inputs = KerroinInputs(
+        config,
+        "01",
+        pd.DataFrame({"name_fi": ["A", "B"], "residents": [1.0, 1.0]}, index=codes),
+        pd.DataFrame({"o1": [9.0, 10.0]}, index=codes),
+        pd.DataFrame({"o1": [10.0, 10.0]}, index=codes),
+    )
     result = compute(inputs)
-    assert result.table["score"].tolist() == [100.0, 0.0]     # the outcome half carries everything
+    assert result.table["score"].tolist() == [100.0, 0.0]  # the outcome half carries everything
     assert result.table["coverage"].tolist() == [0.5, 0.5]
     assert not result.table["complete"].any()
     assert pd.isna(result.contributions["p1"]).all()
@@ -382,17 +477,21 @@ def test_below_min_coverage_no_score_and_no_rank(tmp_path):
 
 def test_build_inputs_from_a_tidy_table(tmp_path, regions):
     config = load_kerroin_config(CONFIG)
-    table = _tidy_table(regions, np.random.default_rng(3), [699, 3219, 234, 2422, 127], years=range(2018, 2024))
+    table = _tidy_table(
+        regions, np.random.default_rng(3), [699, 3219, 234, 2422, 127], years=range(2018, 2024)
+    )
     inputs = build_inputs(table, config, regions, COUNTY)
     assert len(inputs.counties) == 22 and "91" not in inputs.counties.index
-    assert inputs.years["lonkkamurtumat"] == (2020, 2023)          # 2024 absent: latest earlier year
+    assert inputs.years["lonkkamurtumat"] == (2020, 2023)  # 2024 absent: latest earlier year
     assert any("vuotta 2023" in note for note in inputs.notes)
     assert inputs.residents_year == 2023
     missing = {(m.indicator_key, m.reason_fi) for m in inputs.missing}
     assert ("elintapaneuvonta", "Sotkanet-tunnus ei tiedossa") in missing
     result = compute(inputs)
     ranks = result.table["rank"]
-    assert sorted(ranks.astype(int)) == sorted(pd.Series(result.table["score"]).rank(ascending=False, method="min").astype(int))
+    assert sorted(ranks.astype(int)) == sorted(
+        pd.Series(result.table["score"]).rank(ascending=False, method="min").astype(int)
+    )
     assert ranks.min() == 1 and ranks.max() <= 22 and ranks.notna().sum() == 22
     assert (result.table["coverage"] == 0.5).all()
     strict = config.with_updates(year_policy="strict")
@@ -403,38 +502,66 @@ def test_build_inputs_from_a_tidy_table(tmp_path, regions):
 
 def test_real_683_counties_rank_by_relative_change(fixtures_dir, regions, tmp_path):
     """Real THL Sotkanet data: indicator 683 for all 23 counties 2005–2023 as the only outcome."""
-    raw = pd.read_csv(fixtures_dir / "sotkanet_683_hyvinvointialueet_2005_2023.csv", dtype={"region_code": str})
-    table = pd.DataFrame({
-        "indicator": raw["indicator"], "region_id": raw["region"],
-        "region_code": raw["region_code"].str.zfill(2), "region_level": "county",
-        "region_name": raw["region_title_fi"], "year": raw["year"], "sex": "total",
-        "value": raw["value"].astype(float), "count": raw["absValue"].astype(float)})
-    config = _config(tmp_path, [_indicator("p1", PROCESS, None, "higher_is_better"),
-                                _indicator("diabetes", OUTCOME, 683, "lower_is_better")],
-                     funding_year=2025, outcome_period_years=3)
+    raw = pd.read_csv(
+        fixtures_dir / "sotkanet_683_hyvinvointialueet_2005_2023.csv", dtype={"region_code": str}
+    )
+    table = pd.DataFrame(
+        {
+            "indicator": raw["indicator"],
+            "region_id": raw["region"],
+            "region_code": raw["region_code"].str.zfill(2),
+            "region_level": "county",
+            "region_name": raw["region_title_fi"],
+            "year": raw["year"],
+            "sex": "total",
+            "value": raw["value"].astype(float),
+            "count": raw["absValue"].astype(float),
+        }
+    )
+    config = _config(
+        tmp_path,
+        [
+            _indicator("p1", PROCESS, None, "higher_is_better"),
+            _indicator("diabetes", OUTCOME, 683, "lower_is_better"),
+        ],
+        funding_year=2025,
+        outcome_period_years=3,
+    )
     inputs = build_inputs(table, config, regions, "20")
     assert inputs.years["diabetes"] == (2020, 2023)
     result = compute(inputs)
     assert result.table["rank"].notna().sum() == 22 and "91" not in result.table.index
     # independent check: relative change 2020 -> 2023 from the file, min–max, lower is better
-    wide = table[table["region_code"] != "91"].pivot(index="region_code", columns="year", values="value")
+    wide = table[table["region_code"] != "91"].pivot(
+        index="region_code", columns="year", values="value"
+    )
     change = (wide[2023] - wide[2020]) / wide[2020]
     expected = 100 * (change.max() - change) / (change.max() - change.min())
     assert result.table["score"].to_dict() == pytest.approx(expected.to_dict(), abs=1e-9)
-    assert result.table["score"].max() == pytest.approx(100) and result.table["score"].min() == pytest.approx(0)
+    assert result.table["score"].max() == pytest.approx(100) and result.table[
+        "score"
+    ].min() == pytest.approx(0)
     assert result.table["rank"].min() == 1 and result.table["rank"].max() == 22
 
 
 def test_real_683_kainuu_municipal_drivers_add_up(fixtures_dir, regions, tmp_path):
     """Real data: Kainuu's municipal counts add up to the county (PROVENANCE); the drivers must too."""
-    raw = pd.read_csv(fixtures_dir / "sotkanet_683_kainuu_2015_2023.csv", dtype={"region_code": str})
+    raw = pd.read_csv(
+        fixtures_dir / "sotkanet_683_kainuu_2015_2023.csv", dtype={"region_code": str}
+    )
     rows = raw.rename(columns={"absValue": "absValue"}).to_dict("records")
-    from hyte.data import tidy_from_rows
+    from hyte.data.tidy import tidy_from_rows
 
     table, _ = tidy_from_rows(rows, regions)
-    config = _config(tmp_path, [_indicator("p1", PROCESS, None, "higher_is_better"),
-                                _indicator("diabetes", OUTCOME, 683, "lower_is_better")],
-                     funding_year=2025, outcome_period_years=3)
+    config = _config(
+        tmp_path,
+        [
+            _indicator("p1", PROCESS, None, "higher_is_better"),
+            _indicator("diabetes", OUTCOME, 683, "lower_is_better"),
+        ],
+        funding_year=2025,
+        outcome_period_years=3,
+    )
     inputs = build_inputs(table, config, regions, "20")
     drivers = municipal_drivers(table, inputs, regions)
     assert len(drivers) == 8 and set(drivers["municipality"]) >= {"Kajaani", "Sotkamo"}
@@ -444,7 +571,10 @@ def test_real_683_kainuu_municipal_drivers_add_up(fixtures_dir, regions, tmp_pat
     assert drivers["change_points"].sum() == pytest.approx(county[2023] - county[2020], abs=0.1)
     assert drivers["change_share"].sum() == pytest.approx(1.0)
     kajaani = drivers.set_index("municipality").loc["Kajaani"]
-    assert kajaani["count_end"] == raw[(raw["region"] == 94) & (raw["year"] == 2023)]["absValue"].iloc[0]
+    assert (
+        kajaani["count_end"]
+        == raw[(raw["region"] == 94) & (raw["year"] == 2023)]["absValue"].iloc[0]
+    )
 
 
 def test_municipality_values_for_a_card(regions):
@@ -454,13 +584,17 @@ def test_municipality_values_for_a_card(regions):
     assert list(values["key"]) == config.keys
     row = values.set_index("key").loc["lonkkamurtumat"]
     assert row["year"] == 2024 and row["start_year"] == 2021
-    assert row["change_pct"] == pytest.approx((row["value"] - row["start_value"]) / row["start_value"] * 100)
+    assert row["change_pct"] == pytest.approx(
+        (row["value"] - row["start_value"]) / row["start_value"] * 100
+    )
     assert values.set_index("key").loc["elintapaneuvonta", ["value", "year"]].isna().all()
-    from hyte.hyte_kerroin_report import municipality_table
+    from hyte.kerroin.report import municipality_table
 
     text = municipality_table(values)
     assert text.count("\n") == 1 + len(config.keys)
-    assert "| Elintapaneuvonta tyypin 2 diabeteksen riskissä oleville | prosessi | – | – | – |" in text
+    assert (
+        "| Elintapaneuvonta tyypin 2 diabeteksen riskissä oleville | prosessi | – | – | – |" in text
+    )
     assert "(2021–2024)" in text
 
 
@@ -468,17 +602,19 @@ def test_municipality_values_for_a_card(regions):
 
 
 def _run(regions, tmp_path):
-    from hyte.hyte_kerroin import KerroinRun
+    from hyte.kerroin.model import KerroinRun
 
     config = load_kerroin_config(CONFIG)
     table = _tidy_table(regions, np.random.default_rng(11), [699, 3219, 234, 2422, 127])
     inputs = build_inputs(table, config, regions, COUNTY)
     result = compute(inputs)
-    return KerroinRun(config, inputs, result, sensitivity(inputs), municipal_drivers(table, inputs, regions), [])
+    return KerroinRun(
+        config, inputs, result, sensitivity(inputs), municipal_drivers(table, inputs, regions), []
+    )
 
 
 def test_report_tables_and_sentences_are_finnish(regions, tmp_path):
-    from hyte import hyte_kerroin_report as report
+    from hyte.kerroin import report
 
     run = _run(regions, tmp_path)
     ranking = report.ranking_table(run.result)
@@ -487,20 +623,28 @@ def test_report_tables_and_sentences_are_finnish(regions, tmp_path):
     score = run.result.row()["score"]
     summary = report.summary_markdown(run)
     assert f"{score:.1f}".replace(".", ",") in summary and "sijalle" in summary
-    assert "50\u00a0%:iin" in summary                          # incomplete: process ids unknown
+    assert "50\u00a0%:iin" in summary  # incomplete: process ids unknown
     decomposition = report.decomposition_table(run.result)
     assert "puuttuu" in decomposition and "korvaava mittari" in decomposition
     assert re.search(r"\d,\d", decomposition) and not re.search(r"\d\.\d", decomposition)
     assert report.what_if_table(run).count("\n") == 1 + len(run.sensitivity)
     assumptions = report.assumptions_table(run.config)
-    assert "Oletus:" in assumptions and "Lähde:" in assumptions and "217\u00a0000\u00a0000\u00a0€" in assumptions
+    assert (
+        "Oletus:" in assumptions
+        and "Lähde:" in assumptions
+        and "217\u00a0000\u00a0000\u00a0€" in assumptions
+    )
     assert "Sotkanet-tunnus ei tiedossa" in report.missing_markdown(run.result)
     drivers = report.drivers_markdown(run)
-    assert "\n### " in "\n" + drivers and "####" not in drivers and "Jyväskylä" in report.drivers_table(run, "neet")
+    assert (
+        "\n### " in "\n" + drivers
+        and "####" not in drivers
+        and "Jyväskylä" in report.drivers_table(run, "neet")
+    )
 
 
 def test_figures_highlight_the_county_and_carry_alt_text(regions, tmp_path):
-    from hyte import hyte_kerroin_report as report
+    from hyte.kerroin import report
 
     run = _run(regions, tmp_path)
     fig, alt = report.ranking_figure(run.result)
@@ -542,7 +686,9 @@ def test_cli_bad_kerroin_config_is_one_line(tmp_path):
 
 
 def _demo_ready(root: Path) -> bool:
-    return (root / "data" / "demo" / "manifest.json").is_file() and (root / "data" / "indicators.yml").is_file()
+    return (root / "data" / "demo" / "manifest.json").is_file() and (
+        root / "data" / "indicators.yml"
+    ).is_file()
 
 
 def test_cli_kerroin_on_demo(root):
@@ -566,7 +712,7 @@ def test_chapter_runs_on_demo(root, monkeypatch):
         from chapter_runner import run_chapter  # written by the book helper
     except ImportError:
         run_chapter = _run_chapter
-    outputs = run_chapter(chapter)   # raises if a cell fails
+    outputs = run_chapter(chapter)  # raises if a cell fails
     if isinstance(outputs, list) and outputs and all(isinstance(o, str) for o in outputs):
         assert "Keski-Suomen hyvinvointialue" in "\n".join(outputs)
 
@@ -575,7 +721,7 @@ def test_chapter_runs_on_a_hand_made_snapshot(root, regions, tmp_path, monkeypat
     """The chapter's cells run in a temporary project whose snapshot is a hand-made table."""
     import shutil
 
-    from hyte.snapshot import SnapshotBuilder
+    from hyte.data.snapshot import SnapshotBuilder
 
     if not (root / "data" / "indicators.yml").is_file():
         pytest.skip("catalog data/indicators.yml not written yet")

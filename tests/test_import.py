@@ -11,8 +11,8 @@ from sotkanet_replay import json_body, rows_683
 from typer.testing import CliRunner
 
 from hyte.cli import app
+from hyte.data.importer import import_files
 from hyte.errors import HyteError
-from hyte.importer import import_files
 
 KAINUU = "sotkanet_683_kainuu_2015_2023.csv"
 COUNTIES = "sotkanet_683_hyvinvointialueet_2005_2023.csv"
@@ -44,8 +44,17 @@ def test_kainuu_683(project, fixtures_dir):
     assert snapshot.verify() == [] and snapshot.source == "import"
     table = snapshot.table()
     municipalities = set(table[table.region_level == "municipality"].region_name)
-    assert municipalities == {"Hyrynsalmi", "Kajaani", "Kuhmo", "Paltamo", "Puolanka", "Ristijärvi",
-                              "Sotkamo", "Suomussalmi", "Vaala"}
+    assert municipalities == {
+        "Hyrynsalmi",
+        "Kajaani",
+        "Kuhmo",
+        "Paltamo",
+        "Puolanka",
+        "Ristijärvi",
+        "Sotkamo",
+        "Suomussalmi",
+        "Vaala",
+    }
     assert set(table[table.region_level == "county"].region_id) == {962}
     assert set(table[table.region_level == "country"].region_id) == {658}
     kept = 0
@@ -56,8 +65,12 @@ def test_kainuu_683(project, fixtures_dir):
             kept += 1
     assert kept == len(table) == 11 * 9
     # seutukunnat, maakunta, hospital district and Manner-Suomi named by the file's region_category
-    assert dict(report.other_levels) == {"SEUTUKUNTA": 18, "MAAKUNTA": 9, "SAIRAANHOITOPIIRI": 9,
-                                         "NUTS1": 9}
+    assert dict(report.other_levels) == {
+        "SEUTUKUNTA": 18,
+        "MAAKUNTA": 9,
+        "SAIRAANHOITOPIIRI": 9,
+        "NUTS1": 9,
+    }
     assert not report.unknown_regions and report.rows_in == 144
 
 
@@ -74,18 +87,25 @@ def test_all_counties_683(project, fixtures_dir):
 
 
 def test_population_table_without_indicator_column(project, fixtures_dir):
-    with pytest.raises(HyteError, match=f"{POPULATION}: the file has municipality codes but no "
-                                        "indicator column; give the Sotkanet id with --indicator"):
+    with pytest.raises(
+        HyteError,
+        match=f"{POPULATION}: the file has municipality codes but no "
+        "indicator column; give the Sotkanet id with --indicator",
+    ):
         import_files([fixtures_dir / POPULATION], snapshot_id="p", root=project)
-    snapshot, report = import_files([fixtures_dir / POPULATION], snapshot_id="p", root=project,
-                                    indicator=127)
+    snapshot, report = import_files(
+        [fixtures_dir / POPULATION], snapshot_id="p", root=project, indicator=127
+    )
     table = snapshot.table()
     assert set(table.indicator) == {127} and table.region_id.nunique() == 308
     assert dict(report.unknown_municipality_codes) == {"588": 23}  # Pertunmaa, merged in 2025
     assert any("588" in line and "not in the 2026 division" in line for line in report.lines())
     assert report.rows_in == 7107 and report.rows_out == 7084
-    published = next(r for r in _rows(fixtures_dir / POPULATION)
-                     if r["municipality_code"] == "179" and r["year"] == "2022")
+    published = next(
+        r
+        for r in _rows(fixtures_dir / POPULATION)
+        if r["municipality_code"] == "179" and r["year"] == "2022"
+    )
     jyvaskyla = _value(table, 85, 2022)
     assert jyvaskyla.region_name == "Jyväskylä"
     assert jyvaskyla.value == float(published["primary.value"]) == 145887
@@ -95,8 +115,9 @@ def test_population_table_without_indicator_column(project, fixtures_dir):
 
 
 def test_rest_csv_2009_with_the_regions_response(project, fixtures_dir):
-    snapshot, report = import_files([fixtures_dir / REST_CSV, fixtures_dir / REGIONS],
-                                    snapshot_id="r", root=project)
+    snapshot, report = import_files(
+        [fixtures_dir / REST_CSV, fixtures_dir / REGIONS], snapshot_id="r", root=project
+    )
     table = snapshot.table()
     assert dict(report.unknown_regions) == {730: 1, 455: 1, 456: 1}
     assert report.other_levels["KUNTA not in the 2026 division"] == 9
@@ -109,8 +130,11 @@ def test_rest_csv_2009_with_the_regions_response(project, fixtures_dir):
     listing = json.loads((fixtures_dir / REGIONS).read_text(encoding="utf-8"))
     municipal_ids = {r["id"] for r in listing if r["category"] == "KUNTA"}
     kept_ids = set(table[table.region_level == "municipality"].region_id)
-    left_out = sum(float(r["primary value"]) for r in source
-                   if int(r["region"]) in municipal_ids and int(r["region"]) not in kept_ids)
+    left_out = sum(
+        float(r["primary value"])
+        for r in source
+        if int(r["region"]) in municipal_ids and int(r["region"]) not in kept_ids
+    )
     municipal = table[table.region_level == "municipality"].value.sum()
     assert len(kept_ids) == 308 and left_out == 43262
     assert municipal == country - left_out == 5308165
@@ -151,13 +175,17 @@ def test_saved_json_response_gives_the_same_table_as_the_csv(project, fixtures_d
 
 def test_bad_rows_are_reported_with_file_and_row(project, tmp_path):
     path = tmp_path / "hand.csv"
-    path.write_text("indicator;region;year;gender;primary value;absolute value\n"
-                    "683;94;2023;total;12,1;2386\n"
-                    "683;54;20x3;total;14.0;250\n"
-                    "683;156;2023;total;11.4\n", encoding="utf-8")
+    path.write_text(
+        "indicator;region;year;gender;primary value;absolute value\n"
+        "683;94;2023;total;12,1;2386\n"
+        "683;54;20x3;total;14.0;250\n"
+        "683;156;2023;total;11.4\n",
+        encoding="utf-8",
+    )
     snapshot, report = import_files([path], snapshot_id="h", root=project)
     assert report.bad_rows[0].startswith(
-        "hand.csv row 2: invalid literal for int() with base 10: '20x3'")
+        "hand.csv row 2: invalid literal for int() with base 10: '20x3'"
+    )
     assert report.bad_rows[1] == "hand.csv row 3: 5 cells for 6 columns"
     assert any(line.startswith("bad row: hand.csv row 2") for line in report.lines())
     table = snapshot.table()
@@ -165,10 +193,13 @@ def test_bad_rows_are_reported_with_file_and_row(project, tmp_path):
     assert snapshot.manifest["load_report"]["bad_rows"] == report.bad_rows
 
     codes = tmp_path / "codes.csv"  # a left-out code before a bad row does not shift its number
-    codes.write_text("municipality_code,primary.value,year\n588,1983,2009\n179,x,2009\n5,9,2009\n",
-                     encoding="utf-8")
-    snapshot, report = import_files([codes], snapshot_id="h", root=project, indicator=127,
-                                    replace=True)
+    codes.write_text(
+        "municipality_code,primary.value,year\n588,1983,2009\n179,x,2009\n5,9,2009\n",
+        encoding="utf-8",
+    )
+    snapshot, report = import_files(
+        [codes], snapshot_id="h", root=project, indicator=127, replace=True
+    )
     assert [b.split(":")[0] for b in report.bad_rows] == ["codes.csv row 2"]
     assert report.rows_in == 3 and report.rows_out == 1
     assert snapshot.table().region_code.tolist() == ["005"]
@@ -194,8 +225,10 @@ def test_files_that_cannot_be_used_are_clear_errors(project, tmp_path, fixtures_
 def test_cli_import(project, fixtures_dir, monkeypatch):
     monkeypatch.setenv("HYTE_ROOT", str(project))
     runner = CliRunner()
-    result = runner.invoke(app, ["import", str(fixtures_dir / POPULATION), "--indicator", "127",
-                                 "--snapshot-id", "vaesto"])
+    result = runner.invoke(
+        app,
+        ["import", str(fixtures_dir / POPULATION), "--indicator", "127", "--snapshot-id", "vaesto"],
+    )
     assert result.exit_code == 0, result.output
     assert "7107 rows read, 7084 kept" in result.output and "(588)" in result.output
     assert "set `snapshot: vaesto` in hyte.yml" in result.output

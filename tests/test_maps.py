@@ -1,4 +1,4 @@
-"""hyte.maps and hyte.overview: the 2026 borders derived from Maanmittauslaitos' data, the projection,
+"""hyte.book.maps and hyte.book.overview: the 2026 borders derived from Maanmittauslaitos' data, the projection,
 the chapter maps, the card's locator map and the seaborn heat map; the site's table markup."""
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from hyte import maps, overview, stats
-from hyte.a11y import ALT_MAX
+from hyte.book import maps, overview
+from hyte.figures.a11y import ALT_MAX
+from hyte.stats import stats
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT.parent / "shared" / "reference" / maps.SOURCE_NAME
@@ -44,8 +45,9 @@ def test_dissolve_removes_the_shared_border():
 @pytest.mark.skipif(not SOURCE.is_file(), reason="../shared/reference not present")
 def test_derived_borders_are_the_2026_division_and_reproducible(tmp_path):
     target = tmp_path / "borders.json"
-    data = maps.derive_borders(SOURCE, target, municipalities_csv=ROOT / "data" / "reference" /
-                               "municipalities.csv")
+    data = maps.derive_borders(
+        SOURCE, target, municipalities_csv=ROOT / "data" / "reference" / "municipalities.csv"
+    )
     assert len(data["municipalities"]) == 308
     assert "588" not in data["municipalities"] and "507" in data["municipalities"]
     assert "Maanmittauslaitos" in data["attribution"] and "CC BY 4.0" in data["attribution"]
@@ -82,13 +84,28 @@ def test_label_points_fall_inside_their_municipality(borders):
 
 
 def test_indicator_map_colours_hatches_and_labels_every_municipality(borders):
-    rows = pd.DataFrame({"code": ["179", "500", "435"], "name": ["Jyväskylä", "Muurame", "Luhanka"],
-                         "value": [12.6, 15.2, np.nan],
-                         "vs_county": [stats.BETTER, stats.WORSE, stats.NOT_COMPARED]})
-    fig, alt = maps.indicator_map(borders, rows, title="Ahdistuneisuus", unit="%", decimals=1,
-                                  county_name="Keski-Suomen hyvinvointialue",
-                                  municipalities=[("179", "Jyväskylä"), ("500", "Muurame"),
-                                                  ("435", "Luhanka"), ("216", "Kannonkoski")])
+    rows = pd.DataFrame(
+        {
+            "code": ["179", "500", "435"],
+            "name": ["Jyväskylä", "Muurame", "Luhanka"],
+            "value": [12.6, 15.2, np.nan],
+            "vs_county": [stats.BETTER, stats.WORSE, stats.NOT_COMPARED],
+        }
+    )
+    fig, alt = maps.indicator_map(
+        borders,
+        rows,
+        title="Ahdistuneisuus",
+        unit="%",
+        decimals=1,
+        county_name="Keski-Suomen hyvinvointialue",
+        municipalities=[
+            ("179", "Jyväskylä"),
+            ("500", "Muurame"),
+            ("435", "Luhanka"),
+            ("216", "Kannonkoski"),
+        ],
+    )
     assert alt.startswith("Kartta:") and len(alt) <= ALT_MAX
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert "Jyväskylä\n12,6" in texts and "Muurame\n15,2" in texts and "Kannonkoski\n–" in texts
@@ -101,7 +118,10 @@ def test_indicator_map_colours_hatches_and_labels_every_municipality(borders):
 def test_locator_map(borders):
     codes = ["179", "500", "435"]
     fig, alt = maps.locator_map(borders, codes, "500", county_name="Keski-Suomen hyvinvointialue")
-    assert alt == "Kartta: Muurame (tumma, vinoviivoitettu) Keski-Suomen hyvinvointialueen kuntien joukossa."
+    assert (
+        alt
+        == "Kartta: Muurame (tumma, vinoviivoitettu) Keski-Suomen hyvinvointialueen kuntien joukossa."
+    )
     faces = [p.get_facecolor() for p in fig.axes[0].patches]
     assert len({tuple(np.round(f, 3)) for f in faces}) == 2
     matplotlib.pyplot.close(fig)
@@ -113,11 +133,18 @@ def test_tartan_rug_marks_every_cell_with_its_symbol():
             self.id, self.short_fi = id, short
 
     inds = [Ind(1, "Yksi"), Ind(2, "Kaksi")]
-    long = pd.DataFrame({"name": ["A", "A", "B"], "indicator": [1, 2, 1],
-                         "vs_county": [stats.BETTER, stats.WORSE, stats.SIMILAR]})
+    long = pd.DataFrame(
+        {
+            "name": ["A", "A", "B"],
+            "indicator": [1, 2, 1],
+            "vs_county": [stats.BETTER, stats.WORSE, stats.SIMILAR],
+        }
+    )
     matrix = overview.tartan_matrix(long, inds, ["A", "B"])
     assert matrix.loc["B", "Kaksi"] == stats.NOT_COMPARED
-    fig, alt = overview.tartan_rug(long, inds, ["A", "B"], county_name="Keski-Suomen hyvinvointialue")
+    fig, alt = overview.tartan_rug(
+        long, inds, ["A", "B"], county_name="Keski-Suomen hyvinvointialue"
+    )
     annotations = sorted(t.get_text() for t in fig.axes[0].texts)
     assert annotations == ["", "+", "=", "\u2212"]
     assert alt.startswith("Lämpökartta:") and "A (1)" in alt and len(alt) <= ALT_MAX
@@ -125,6 +152,7 @@ def test_tartan_rug_marks_every_cell_with_its_symbol():
 
 
 # --- the site: table containers and row headers ------------------------------------------------------
+
 
 def test_lua_filter_wraps_tables_and_makes_row_headers(tmp_path):
     pypandoc = pytest.importorskip("pypandoc")
@@ -134,13 +162,14 @@ def test_lua_filter_wraps_tables_and_makes_row_headers(tmp_path):
     lua.write_text(stub + (ROOT / "styles" / "hyte-tables.lua").read_text(encoding="utf-8"))
     markdown = "| Kunta | Arvo |\n|:--|--:|\n| Jyväskylä | 12,6 |\n| Muurame | 15,2 |\n\n: Koe {#tbl-koe}\n"
     html = pypandoc.convert_text(markdown, "html", format="markdown", filters=[str(lua)])
-    opening = html[:html.index(">") + 1].replace("\n", " ")
+    opening = html[: html.index(">") + 1].replace("\n", " ")
     assert opening.startswith('<div class="hyte-table-scroll"')
     assert 'role="region"' in opening and 'tabindex="0"' in opening
     assert re.search(r'<th[^>]*scope="row"[^>]*>Jyväskylä</th>', html)
     assert "<caption>Koe</caption>" in html
-    typst = pypandoc.convert_text(markdown, "typst", format="markdown",
-                                  filters=[str(ROOT / "styles" / "hyte-tables.lua")])
+    typst = pypandoc.convert_text(
+        markdown, "typst", format="markdown", filters=[str(ROOT / "styles" / "hyte-tables.lua")]
+    )
     assert "hyte-table-scroll" not in typst  # other formats untouched
 
 

@@ -21,7 +21,9 @@ def test_environment_yml_agrees_with_pyproject(root):
     conda = dict(_name_version(s) for s in environment["dependencies"] if isinstance(s, str))
     for name, version in wanted.items():
         assert name in conda, f"{name} is in pyproject.toml but not in environment.yml"
-        assert conda[name] == version, f"{name}: pyproject >={version}, environment.yml >={conda[name]}"
+        assert conda[name] == version, (
+            f"{name}: pyproject >={version}, environment.yml >={conda[name]}"
+        )
     assert not set(conda) - set(wanted) - {"python", "pip"}, "environment.yml has extra packages"
     assert conda["python"] == project["requires-python"].lstrip(">=")
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from hyte.catalog import load_catalog
+from hyte.data.catalog import load_catalog
 from hyte.errors import HyteError
-from hyte.partners_report import partner_counts, partners_markdown
-from hyte.plan import PartyType, load_plan, plan_problems
+from hyte.plan.partners_report import partner_counts, partners_markdown
+from hyte.plan.plan import PartyType, load_plan, plan_problems
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAN = ROOT / "data" / "plan" / "2026-2029.yml"
@@ -33,31 +33,60 @@ def _plan_with(tmp_path, catalog, regions, agreement: dict):
 def test_demo_plan_has_every_kind_of_partner(catalog, regions):
     plan = load_plan(PLAN, catalog, regions)
     counts = partner_counts(plan)
-    assert counts == {PartyType.municipality: 22, PartyType.ngo: 3, PartyType.parish: 1,
-                      PartyType.service_provider: 1, PartyType.other: 1}
+    assert counts == {
+        PartyType.municipality: 22,
+        PartyType.ngo: 3,
+        PartyType.parish: 1,
+        PartyType.service_provider: 1,
+        PartyType.other: 1,
+    }
     text = partners_markdown(plan)
-    assert text.startswith("Hyte-neuvotteluissa yhteisistä tavoitteista ja toimenpiteistä on sopinut "
-                           "22 kuntaa, 3 järjestöä, 1 seurakunta tai seurakuntayhtymä, "
-                           "1 palveluntuottaja ja 1 muu toimija.")
-    assert ("| Ikääntyneiden asumispalvelujen palveluntuottajat | palveluntuottaja | 2026 | T4.1 | "
-            "TP24 | 5/2026 |") in text
+    assert text.startswith(
+        "Hyte-neuvotteluissa yhteisistä tavoitteista ja toimenpiteistä on sopinut "
+        "22 kuntaa, 3 järjestöä, 1 seurakunta tai seurakuntayhtymä, "
+        "1 palveluntuottaja ja 1 muu toimija."
+    )
+    assert (
+        "| Ikääntyneiden asumispalvelujen palveluntuottajat | palveluntuottaja | 2026 | T4.1 | "
+        "TP24 | 5/2026 |"
+    ) in text
 
 
 @pytest.mark.parametrize(
     ("agreement", "expected"),
     [
-        ({"year": 2026, "partner": {"type": "ngo", "name": "X ry"}, "goals": ["T9.9"]},
-         "partner agreement 2026/X ry: field 'goals': unknown goal id 'T9.9'"),
-        ({"year": 2026, "partner": {"type": "parish", "name": "Y"}, "measures": ["TP99"]},
-         "partner agreement 2026/Y: field 'measures': unknown measure id 'TP99'"),
-        ({"year": 2031, "partner": {"type": "service_provider", "name": "Z Oy"}, "goals": ["T4.1"]},
-         "partner agreement 2031/Z Oy: field 'year': 2031 is outside the council term 2026-2029"),
-        ({"year": 2026, "partner": {"type": "municipality", "municipality": "179"}, "goals": ["T4.1"]},
-         "a municipality's agreement belongs under 'agreements'"),
-        ({"year": 2026, "partner": {"type": "ngo", "name": "X ry"}},
-         "an agreement names at least one goal or measure id"),
-        ({"year": 2026, "partner": {"type": "club", "name": "X"}, "goals": ["T4.1"]},
-         "partner agreement 2026/X: field 'partner.type'"),
+        (
+            {"year": 2026, "partner": {"type": "ngo", "name": "X ry"}, "goals": ["T9.9"]},
+            "partner agreement 2026/X ry: field 'goals': unknown goal id 'T9.9'",
+        ),
+        (
+            {"year": 2026, "partner": {"type": "parish", "name": "Y"}, "measures": ["TP99"]},
+            "partner agreement 2026/Y: field 'measures': unknown measure id 'TP99'",
+        ),
+        (
+            {
+                "year": 2031,
+                "partner": {"type": "service_provider", "name": "Z Oy"},
+                "goals": ["T4.1"],
+            },
+            "partner agreement 2031/Z Oy: field 'year': 2031 is outside the council term 2026-2029",
+        ),
+        (
+            {
+                "year": 2026,
+                "partner": {"type": "municipality", "municipality": "179"},
+                "goals": ["T4.1"],
+            },
+            "a municipality's agreement belongs under 'agreements'",
+        ),
+        (
+            {"year": 2026, "partner": {"type": "ngo", "name": "X ry"}},
+            "an agreement names at least one goal or measure id",
+        ),
+        (
+            {"year": 2026, "partner": {"type": "club", "name": "X"}, "goals": ["T4.1"]},
+            "partner agreement 2026/X: field 'partner.type'",
+        ),
     ],
 )
 def test_partner_agreement_problems(tmp_path, catalog, regions, agreement, expected):

@@ -12,12 +12,12 @@ import pytest
 import yaml
 from markdown_it import MarkdownIt
 
-from hyte import plan_report
-from hyte.catalog import load_catalog
-from hyte.data import TIDY_COLUMNS
+from hyte.data.catalog import load_catalog
+from hyte.data.tidy import TIDY_COLUMNS
 from hyte.errors import HyteError
 from hyte.markup import Document, Strong, escape_html, escape_markdown, markdown_table
-from hyte.plan import (
+from hyte.plan import plan_report
+from hyte.plan.plan import (
     Direction,
     Status,
     baseline_updates,
@@ -656,7 +656,7 @@ def test_mistune_agrees_when_available(tmp_path, catalog, regions):
 @pytest.fixture(scope="module")
 def real():
     from hyte.context import load_context
-    from hyte.plan import plan_from_context
+    from hyte.plan.plan import plan_from_context
 
     ctx = load_context()
     return ctx, plan_from_context(ctx)

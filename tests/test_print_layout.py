@@ -22,9 +22,9 @@ from typst_support import (
     text_positions,
 )
 
-from hyte import card
-from hyte.catalog import load_catalog
-from hyte.summary import SUMMARY_COLUMNS
+from hyte.card import card
+from hyte.data.catalog import load_catalog
+from hyte.stats.summary import SUMMARY_COLUMNS
 
 GROUPS = ["lapset_nuoret", "tyoikaiset", "ikaantyneet", "koko_vaesto"]
 
@@ -32,17 +32,43 @@ GROUPS = ["lapset_nuoret", "tyoikaiset", "ikaantyneet", "koko_vaesto"]
 def _summary(rows: int) -> pd.DataFrame:
     records = []
     for n in range(rows):
-        records.append({
-            "indicator": 1000 + n, "short": f"Rivi{n:02d} kohtalainen tai vaikea ahdistuneisuus, 8.–9. lk",
-            "title": "t", "group": GROUPS[n % 4], "theme": "vaesto",
-            "unit": "/1\u00a0000 vastaavanikäistä" if n % 3 == 0 else "%", "decimals": 1,
-            "polarity": "lower_is_better", "value_type": "PROS", "year": 2025, "value": 12.6 + n,
-            "count": 1300.0 + n, "lower": 11.4 + n, "upper": 13.9 + n, "suppressed": False,
-            "county_value": 14.3, "country_value": 15.4, "vs_county": "better", "vs_country": "similar",
-            "trend": "no_change", "trend_p": 0.5, "trend_first_year": 2017, "trend_last_year": 2025,
-            "peer_min": 5.0, "peer_q25": 7.0, "peer_q75": 11.0, "peer_max": 15.0, "peer_n": 22,
-            "rank": 5, "rank_n": 22, "headline": False, "hyte_kerroin": "none", "producer": "THL",
-        })
+        records.append(
+            {
+                "indicator": 1000 + n,
+                "short": f"Rivi{n:02d} kohtalainen tai vaikea ahdistuneisuus, 8.–9. lk",
+                "title": "t",
+                "group": GROUPS[n % 4],
+                "theme": "vaesto",
+                "unit": "/1\u00a0000 vastaavanikäistä" if n % 3 == 0 else "%",
+                "decimals": 1,
+                "polarity": "lower_is_better",
+                "value_type": "PROS",
+                "year": 2025,
+                "value": 12.6 + n,
+                "count": 1300.0 + n,
+                "lower": 11.4 + n,
+                "upper": 13.9 + n,
+                "suppressed": False,
+                "county_value": 14.3,
+                "country_value": 15.4,
+                "vs_county": "better",
+                "vs_country": "similar",
+                "trend": "no_change",
+                "trend_p": 0.5,
+                "trend_first_year": 2017,
+                "trend_last_year": 2025,
+                "peer_min": 5.0,
+                "peer_q25": 7.0,
+                "peer_q75": 11.0,
+                "peer_max": 15.0,
+                "peer_n": 22,
+                "rank": 5,
+                "rank_n": 22,
+                "headline": False,
+                "hyte_kerroin": "none",
+                "producer": "THL",
+            }
+        )
     return pd.DataFrame.from_records(records, columns=list(SUMMARY_COLUMNS)).astype(SUMMARY_COLUMNS)
 
 
@@ -52,8 +78,12 @@ def catalog():
 
 
 def test_a_60_row_card_table_keeps_every_row_across_pages(tmp_path, catalog):
-    markdown = card.indicator_table_markdown(_summary(60), catalog, caption="Kaikki indikaattorit: testi.",
-                                             table_id="tbl-999-indikaattorit")
+    markdown = card.indicator_table_markdown(
+        _summary(60),
+        catalog,
+        caption="Kaikki indikaattorit: testi.",
+        table_id="tbl-999-indikaattorit",
+    )
     typst = markdown_to_typst(markdown)
     assert 'kind: "quarto-float-tbl"' in typst and "table.header(" in typst
     reader = compile_typst(typst, tmp_path)
@@ -73,25 +103,33 @@ def test_a_60_row_card_table_keeps_every_row_across_pages(tmp_path, catalog):
 
 def test_without_the_rules_typst_loses_rows(tmp_path, catalog):
     """The test can fail: Quarto's figure without hyte's rules keeps the table on one page."""
-    markdown = card.indicator_table_markdown(_summary(60), catalog, caption="Kaikki indikaattorit: testi.",
-                                             table_id="tbl-999-indikaattorit")
+    markdown = card.indicator_table_markdown(
+        _summary(60),
+        catalog,
+        caption="Kaikki indikaattorit: testi.",
+        table_id="tbl-999-indikaattorit",
+    )
     reader = compile_typst(markdown_to_typst(markdown), tmp_path, rules=False)
     assert len(reader.pages) == 1
     assert len(overprinted(text_positions(reader, r"Rivi\d\d"))) > 10
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("code", ["179", "435"])  # Jyväskylä (the most findings), Luhanka (smallest)
+@pytest.mark.parametrize(
+    "code", ["179", "435"]
+)  # Jyväskylä (the most findings), Luhanka (smallest)
 def test_the_print_layout_of_a_card_fits_in_four_a4_pages(tmp_path, code):
     import matplotlib
 
     matplotlib.use("Agg")
-    from hyte.maps import card_locator
-    from hyte.print_card import HTML_CLASS, PRINT_CLASS, print_card_markdown
+    from hyte.book.maps import card_locator
+    from hyte.card.print_card import HTML_CLASS, PRINT_CLASS, print_card_markdown
 
     kortti = card.open_card(code, output_dir=tmp_path)
-    markdown = (f"# {kortti.name}\n\n{kortti.header().data}\n{card_locator(kortti).data}\n"
-                f"{print_card_markdown(kortti)}")
+    markdown = (
+        f"# {kortti.name}\n\n{kortti.header().data}\n{card_locator(kortti).data}\n"
+        f"{print_card_markdown(kortti)}"
+    )
     assert PRINT_CLASS in markdown and HTML_CLASS not in markdown
     # every heading of the print layout stays out of the table of contents
     headings = re.findall(r"^#{2,6} .*$", print_card_markdown(kortti), re.MULTILINE)
@@ -110,12 +148,14 @@ def test_the_print_layout_of_a_card_fits_in_four_a4_pages(tmp_path, code):
 
 
 def test_book_rules_drop_the_empty_appendix_page_and_deep_numbers(tmp_path, root):
-    from hyte.print_card import typst_rules_block
+    from hyte.card.print_card import typst_rules_block
 
     block = typst_rules_block(root)
     assert block.startswith("```{=typst}\n") and "breakable: true" in block
-    body = ("#outline()\n= Luku\ntext\n== Osa\n=== Ala\n#heading(level: 1, numbering: none)[Liitteet]\n"
-            "= Liite A\ntext\n")
+    body = (
+        "#outline()\n= Luku\ntext\n== Osa\n=== Ala\n#heading(level: 1, numbering: none)[Liitteet]\n"
+        "= Liite A\ntext\n"
+    )
     reader = compile_typst(body, tmp_path)
     texts = [page.extract_text() or "" for page in reader.pages]
     assert not any(t.strip().startswith("Liitteet") for t in texts), texts  # no empty chapter page
@@ -131,7 +171,7 @@ def test_card_figures_are_palette_pngs_and_short_alt_texts(tmp_path):
     matplotlib.use("Agg")
     from PIL import Image
 
-    from hyte.a11y import ALT_MAX
+    from hyte.figures.a11y import ALT_MAX
 
     kortti = card.open_card("179", output_dir=tmp_path)
     markdown = str(kortti.spine().data) + str(kortti.group_section("lapset_nuoret").data)
@@ -153,10 +193,16 @@ def test_pdf_footer_is_two_whole_lines_for_demo_data(tmp_path):
     import pypdf
     import typst
 
-    from hyte import book
+    from hyte.book import files as book
 
-    prov = book.Provenance(snapshot_id="demo-keski-suomi", snapshot_date="2026-11-28", synthetic=True,
-                           built=date(2026, 12, 1), commit="915e927" + "0" * 33, dirty=True)
+    prov = book.Provenance(
+        snapshot_id="demo-keski-suomi",
+        snapshot_date="2026-11-28",
+        synthetic=True,
+        built=date(2026, 12, 1),
+        commit="915e927" + "0" * 33,
+        dirty=True,
+    )
     source = tmp_path / "footer.typ"
     source.write_text(book.typst_header(prov) + "\nTeksti\n", encoding="utf-8")
     typst.compile(str(source), output=str(tmp_path / "footer.pdf"))
@@ -166,7 +212,7 @@ def test_pdf_footer_is_two_whole_lines_for_demo_data(tmp_path):
 
 
 def test_captioned_adds_a_caption_and_widths_to_tables_only():
-    from hyte.a11y import GROUP_TABLE_WIDTHS, captioned
+    from hyte.figures.a11y import GROUP_TABLE_WIDTHS, captioned
     from hyte.markup import markdown_table
 
     table = markdown_table(["A", "B"], [["1 000", "x"]])
@@ -188,8 +234,13 @@ def test_the_card_headings_never_skip_a_level(tmp_path):
 
     matplotlib.use("Agg")
     nb = nbformat.read(ROOT / "notebooks" / "municipal_card.ipynb", as_version=4)
-    namespace = {"municipality": "435", "snapshot": None, "county": None, "config_path": None,
-                 "output_dir": str(tmp_path)}
+    namespace = {
+        "municipality": "435",
+        "snapshot": None,
+        "county": None,
+        "config_path": None,
+        "output_dir": str(tmp_path),
+    }
     texts = ["# Luhanka"]
     for cell in nb.cells:
         if cell.cell_type == "markdown":

@@ -10,12 +10,12 @@ import yaml
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from hyte.catalog import load_catalog
 from hyte.cli import app
+from hyte.data.catalog import load_catalog
 from hyte.errors import HyteError
-from hyte.plan import load_plan
-from hyte.plan_forms import MEASURES_SHEET, import_forms, parties_for_year, write_forms
-from hyte.progress import (
+from hyte.plan.plan import load_plan
+from hyte.plan.plan_forms import MEASURES_SHEET, import_forms, parties_for_year, write_forms
+from hyte.plan.progress import (
     MeasureStatus,
     combined_status,
     load_progress,
@@ -121,12 +121,19 @@ def test_round_trip_through_the_cli(project, tmp_path):
     assert code == 0, output
     assert "33 workbook(s) for 2026" in output
     form = tmp_path / "out" / "seuranta-2026-lasten-nuorten-ja-perheiden-palvelut.xlsx"
-    filled = _fill(form, {
-        "TP01": {"Tila": "käynnissä", "Huomiot": "Malli käytössä 3 oppilaitoksessa",
-                 "Käytetyt eurot": 35000, "Raportoija": "Anna Virtanen",
-                 "Raportoitu (pvm)": "20.1.2027"},
-        "TP05": {"Tila": "Luovuttu ", "Huomiot": "Menetelmäkoulutusta ei saatu *rahoitusta*"},
-    })
+    filled = _fill(
+        form,
+        {
+            "TP01": {
+                "Tila": "käynnissä",
+                "Huomiot": "Malli käytössä 3 oppilaitoksessa",
+                "Käytetyt eurot": 35000,
+                "Raportoija": "Anna Virtanen",
+                "Raportoitu (pvm)": "20.1.2027",
+            },
+            "TP05": {"Tila": "Luovuttu ", "Huomiot": "Menetelmäkoulutusta ei saatu *rahoitusta*"},
+        },
+    )
     code, output = _cli("plan-progress", filled, "-c", config)
     assert code == 0, output
     assert "2 measure(s) reported, 4 without a status" in output
@@ -135,9 +142,13 @@ def test_round_trip_through_the_cli(project, tmp_path):
     data = yaml.safe_load(year_file.read_text(encoding="utf-8"))
     assert data["year"] == 2026
     assert data["entries"][0] == {
-        "measure": "TP01", "party": PARTY, "status": "käynnissä",
-        "note": "Malli käytössä 3 oppilaitoksessa", "euros_used": 35000,
-        "reporter": "Anna Virtanen", "reported": "2027-01-20",
+        "measure": "TP01",
+        "party": PARTY,
+        "status": "käynnissä",
+        "note": "Malli käytössä 3 oppilaitoksessa",
+        "euros_used": 35000,
+        "reporter": "Anna Virtanen",
+        "reported": "2027-01-20",
     }
     assert data["entries"][1]["status"] == "luovuttu"
     before = year_file.read_bytes()
@@ -194,23 +205,42 @@ def _unknown_id(path):
 @pytest.mark.parametrize(
     ("spoil", "expected"),
     [
-        ({"TP01": {"Tila": "valmis"}},
-         ("sheet 'Toimenpiteet', row 2, column F ('Tila'): unknown status 'valmis'; choose one of: "
-         "toteutunut, käynnissä, viivästynyt, ei aloitettu, luovuttu.")),
-        ({"TP01": {"Tila": "käynnissä", "Käytetyt eurot": "35 000 €"}},
-         ("sheet 'Toimenpiteet', row 2, column H ('Käytetyt eurot'): '35 000 €' is text; type the "
-         "euros as a plain number")),
-        (_bad_formula,
-         "sheet 'Toimenpiteet', row 2, column H ('Käytetyt eurot'): a formula; type the value itself"),
-        (_delete_column,
-         "sheet 'Toimenpiteet', row 1, column 'Tila': the column 'Tila' is missing; restore it"),
-        (_rename_sheet,
-         "sheet 'Toimenpiteet' not found (found 'Taulukko1': rename it back)"),
-        (_unknown_id,
-         "sheet 'Toimenpiteet', row 3, column A ('Tunnus'): unknown measure id 'TP99'"),
+        (
+            {"TP01": {"Tila": "valmis"}},
+            (
+                "sheet 'Toimenpiteet', row 2, column F ('Tila'): unknown status 'valmis'; choose one of: "
+                "toteutunut, käynnissä, viivästynyt, ei aloitettu, luovuttu."
+            ),
+        ),
+        (
+            {"TP01": {"Tila": "käynnissä", "Käytetyt eurot": "35 000 €"}},
+            (
+                "sheet 'Toimenpiteet', row 2, column H ('Käytetyt eurot'): '35 000 €' is text; type the "
+                "euros as a plain number"
+            ),
+        ),
+        (
+            _bad_formula,
+            "sheet 'Toimenpiteet', row 2, column H ('Käytetyt eurot'): a formula; type the value itself",
+        ),
+        (
+            _delete_column,
+            "sheet 'Toimenpiteet', row 1, column 'Tila': the column 'Tila' is missing; restore it",
+        ),
+        (_rename_sheet, "sheet 'Toimenpiteet' not found (found 'Taulukko1': rename it back)"),
+        (
+            _unknown_id,
+            "sheet 'Toimenpiteet', row 3, column A ('Tunnus'): unknown measure id 'TP99'",
+        ),
     ],
-    ids=["unknown-status", "text-euros", "formula-euros", "deleted-column", "renamed-sheet",
-         "unknown-id"],
+    ids=[
+        "unknown-status",
+        "text-euros",
+        "formula-euros",
+        "deleted-column",
+        "renamed-sheet",
+        "unknown-id",
+    ],
 )
 def test_bad_workbooks_are_refused_whole(plan, tmp_path, spoil, expected):
     good = _fill(_form(plan, tmp_path), {"TP03": {"Tila": "toteutunut"}})
@@ -240,8 +270,10 @@ def test_cli_prints_every_error_and_exits_2(project, tmp_path):
     config = project / "hyte.yml"
     _cli("plan-form", "--year", 2026, "--output", tmp_path / "out", "-c", config)
     form = tmp_path / "out" / "seuranta-2026-lasten-nuorten-ja-perheiden-palvelut.xlsx"
-    bad = _fill(form, {"TP01": {"Tila": "valmis"}, "TP03": {"Tila": "käynnissä",
-                                                            "Käytetyt eurot": "noin 500"}})
+    bad = _fill(
+        form,
+        {"TP01": {"Tila": "valmis"}, "TP03": {"Tila": "käynnissä", "Käytetyt eurot": "noin 500"}},
+    )
     code, output = _cli("plan-progress", bad, "-c", config)
     assert code == 2
     assert "2 error(s); nothing was imported" in output
@@ -265,16 +297,31 @@ def _year_file(plan, data: dict) -> Path:
 @pytest.mark.parametrize(
     ("entry", "year", "expected"),
     [
-        ({"measure": "TP99", "status": "käynnissä"}, 2026,
-         "entry 1 (TP99): field 'measure': unknown measure id 'TP99'"),
-        ({"measure": "TP01", "status": "valmis"}, 2026,
-         "entry 1 (TP01): field 'status': unknown status 'valmis'; use one of: toteutunut"),
-        ({"measure": "TP01", "status": "käynnissä", "euros_used": "35 000 €"}, 2026,
-         "entry 1 (TP01): field 'euros_used': euros must be a number without units"),
-        ({"measure": "TP01", "status": "käynnissä"}, 2031,
-         "field 'year': 2031 is outside the council term 2026-2029"),
-        ({"measure": "TP01", "party": "Jyväskylä", "status": "käynnissä"}, 2026,
-         "entry 1 (TP01): field 'party': 'Jyväskylä' is not a responsible party of TP01"),
+        (
+            {"measure": "TP99", "status": "käynnissä"},
+            2026,
+            "entry 1 (TP99): field 'measure': unknown measure id 'TP99'",
+        ),
+        (
+            {"measure": "TP01", "status": "valmis"},
+            2026,
+            "entry 1 (TP01): field 'status': unknown status 'valmis'; use one of: toteutunut",
+        ),
+        (
+            {"measure": "TP01", "status": "käynnissä", "euros_used": "35 000 €"},
+            2026,
+            "entry 1 (TP01): field 'euros_used': euros must be a number without units",
+        ),
+        (
+            {"measure": "TP01", "status": "käynnissä"},
+            2031,
+            "field 'year': 2031 is outside the council term 2026-2029",
+        ),
+        (
+            {"measure": "TP01", "party": "Jyväskylä", "status": "käynnissä"},
+            2026,
+            "entry 1 (TP01): field 'party': 'Jyväskylä' is not a responsible party of TP01",
+        ),
     ],
 )
 def test_year_file_problems_name_file_entry_and_field(plan, entry, year, expected):
@@ -296,11 +343,26 @@ def test_combined_status_of_several_parties():
 
 
 def test_measure_progress_sums_euros_of_the_parties(plan):
-    path = _year_file(plan, {"year": 2026, "entries": [
-        {"measure": "TP06", "party": "MLL:n Keski-Suomen piiri", "status": "käynnissä",
-         "euros_used": 1200},
-        {"measure": "TP06", "party": "Alueen kunnat", "status": "toteutunut", "euros_used": 800.5},
-    ]})
+    path = _year_file(
+        plan,
+        {
+            "year": 2026,
+            "entries": [
+                {
+                    "measure": "TP06",
+                    "party": "MLL:n Keski-Suomen piiri",
+                    "status": "käynnissä",
+                    "euros_used": 1200,
+                },
+                {
+                    "measure": "TP06",
+                    "party": "Alueen kunnat",
+                    "status": "toteutunut",
+                    "euros_used": 800.5,
+                },
+            ],
+        },
+    )
     progress = load_progress(path, plan)
     rows = {m.measure.id: m for m in measure_progress(plan, progress, 2026)}
     assert rows["TP06"].status is MeasureStatus.ongoing

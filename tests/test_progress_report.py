@@ -11,11 +11,11 @@ import pytest
 import yaml
 from openpyxl import load_workbook
 
-from hyte.catalog import load_catalog
-from hyte.plan import load_plan
-from hyte.plan_forms import MEASURES_SHEET, import_forms, write_forms
-from hyte.progress import load_progress
-from hyte.progress_report import (
+from hyte.data.catalog import load_catalog
+from hyte.plan.plan import load_plan
+from hyte.plan.plan_forms import MEASURES_SHEET, import_forms, write_forms
+from hyte.plan.progress import load_progress
+from hyte.plan.progress_report import (
     municipality_progress_markdown,
     progress_figure,
     progress_markdown,
@@ -69,31 +69,56 @@ def _filled(plan, folder: Path, party_slug: str, rows: dict[str, dict]) -> Path:
 
 def test_round_trip_to_the_chapter_and_the_card(project, plan, tmp_path):
     forms = tmp_path / "forms"
-    jkl = _filled(plan, forms, "jyvaskyla-ohjaamo",
-                  {"TP02": {"Tila": "viivästynyt", "Huomiot": NOTE, "Käytetyt eurot": 4000,
-                            "Raportoija": "Testi"}})
-    service = _filled(plan, forms, "tyoikaisten-palvelut",
-                      {"TP02": {"Tila": "käynnissä", "Käytetyt eurot": 50000},
-                       "TP05": {"Tila": "luovuttu", "Huomiot": "Ei kouluttajaa"}})
+    jkl = _filled(
+        plan,
+        forms,
+        "jyvaskyla-ohjaamo",
+        {
+            "TP02": {
+                "Tila": "viivästynyt",
+                "Huomiot": NOTE,
+                "Käytetyt eurot": 4000,
+                "Raportoija": "Testi",
+            }
+        },
+    )
+    service = _filled(
+        plan,
+        forms,
+        "tyoikaisten-palvelut",
+        {
+            "TP02": {"Tila": "käynnissä", "Käytetyt eurot": 50000},
+            "TP05": {"Tila": "luovuttu", "Huomiot": "Ei kouluttajaa"},
+        },
+    )
     import_forms(plan, [jkl, service])
 
     namespace = run_chapter(ROOT / "report" / "seuranta-ja-arviointi.qmd", root=project)
     printed = "\n".join(namespace["__outputs__"])
-    assert ("Vuonna 2026 aikataulussa oli 28 toimenpidettä; niistä 2 raportoitiin: toteutunut 0, "
-            "käynnissä 0, viivästynyt 1, ei aloitettu 0, luovuttu 1. Raportoimatta jäi 26.") in printed
+    assert (
+        "Vuonna 2026 aikataulussa oli 28 toimenpidettä; niistä 2 raportoitiin: toteutunut 0, "
+        "käynnissä 0, viivästynyt 1, ei aloitettu 0, luovuttu 1. Raportoimatta jäi 26."
+    ) in printed
     # The note is escaped: its markup characters show as text.
-    assert r"Jyväskylä (Ohjaamo) (viivästynyt): Ohjaamon tilat \<valmiit\> vasta \*syksyllä\*" in printed
+    assert (
+        r"Jyväskylä (Ohjaamo) (viivästynyt): Ohjaamon tilat \<valmiit\> vasta \*syksyllä\*"
+        in printed
+    )
     assert "| TP05 |" in printed and "Työikäisten palvelut (luovuttu): Ei kouluttajaa" in printed
     # 12 budgeted measures in 2026, 1 720 000 €/v; 54 000 € reported for TP02 (4 000 + 50 000) = 3 %.
     # (Table cells keep numbers and units together with no-break spaces: "1\u00a0720\u00a0000\u00a0€".)
     assert "| Yhteensä | 12 | 1 720 000 € | 54 000 € | 3 % | 11 |" in printed.replace("\u00a0", " ")
     assert "1\u00a0720\u00a0000\u00a0€" in printed
     assert "esimerkkiaineistoa" not in printed.split("## Toimenpiteiden toteutuminen")[-1]
-    groups = status_groups(namespace["plan"], scheduled(namespace["plan"], namespace["progress"], 2026))
-    assert groups["focus_area"][0] == ("P1 Lasten, nuorten ja perheiden hyvinvointi",
-                                       [0, 0, 1, 0, 1, 7])
+    groups = status_groups(
+        namespace["plan"], scheduled(namespace["plan"], namespace["progress"], 2026)
+    )
+    assert groups["focus_area"][0] == (
+        "P1 Lasten, nuorten ja perheiden hyvinvointi",
+        [0, 0, 1, 0, 1, 7],
+    )
 
-    from hyte import card
+    from hyte.card import card
 
     kortti = card.open_card("179", config_path=project / "hyte.yml", output_dir=tmp_path / "card")
     text = kortti.measure_progress().data
@@ -108,18 +133,29 @@ def test_round_trip_to_the_chapter_and_the_card(project, plan, tmp_path):
 def test_numbers_of_the_tables_from_a_hand_made_year(plan):
     path = plan.source.parent / "seuranta" / "2026.yml"
     path.parent.mkdir()
-    path.write_text(yaml.safe_dump({"year": 2026, "demo": True, "entries": [
-        {"measure": "TP04", "status": "toteutunut", "euros_used": 214000},
-        {"measure": "TP09", "status": "toteutunut", "euros_used": 150000},
-        {"measure": "TP05", "status": "viivästynyt", "euros_used": 1000, "note": "Syy"},
-    ]}, allow_unicode=True), encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "year": 2026,
+                "demo": True,
+                "entries": [
+                    {"measure": "TP04", "status": "toteutunut", "euros_used": 214000},
+                    {"measure": "TP09", "status": "toteutunut", "euros_used": 150000},
+                    {"measure": "TP05", "status": "viivästynyt", "euros_used": 1000, "note": "Syy"},
+                ],
+            },
+            allow_unicode=True,
+        ),
+        encoding="utf-8",
+    )
     progress = load_progress(path, plan)
     text = progress_markdown(plan, progress, 2026).replace("\u00a0", " ")
     assert text.startswith("**Toimenpiteiden seurantatiedot ovat keksittyä esimerkkiaineistoa")
     # P1's budgeted measures in 2026: TP01 70 000, TP02 110 000, TP04 220 000, TP08 20 000,
     # TP09 150 000 = 570 000 €; reported 214 000 + 150 000 = 364 000 € = 64 %.
-    assert ("| P1 Lasten, nuorten ja perheiden hyvinvointi | 5 | 570 000 € | "
-            "364 000 € | 64 % | 3 |") in text
+    assert (
+        "| P1 Lasten, nuorten ja perheiden hyvinvointi | 5 | 570 000 € | 364 000 € | 64 % | 3 |"
+    ) in text
     assert "Lisäksi 1 toimenpiteelle, jolle ei ole kirjattu määrärahaa" in text  # TP05
     figure, alt = progress_figure(plan, progress, 2026)
     assert "P1 Lasten, nuorten ja perheiden hyvinvointi: toteutunut 2, viivästynyt 1" in alt

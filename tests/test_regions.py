@@ -4,8 +4,8 @@ import csv
 
 import pytest
 
+from hyte.data.regions import COUNTY, MUNICIPALITY, normalise_municipality_code
 from hyte.errors import HyteError
-from hyte.regions import COUNTY, MUNICIPALITY, normalise_municipality_code
 
 
 def _published(fixtures_dir, name):
@@ -57,7 +57,9 @@ def test_swedish_speaking_municipalities(regions, fixtures_dir):
     assert len(swedish) == 31  # 16 on Åland + 15 bilingual with a Swedish majority
 
 
-@pytest.mark.parametrize("given, expected", [("5", "005"), (5, "005"), ("005", "005"), ("179.0", "179")])
+@pytest.mark.parametrize(
+    "given, expected", [("5", "005"), (5, "005"), ("005", "005"), ("179.0", "179")]
+)
 def test_codes_without_leading_zeros(given, expected):
     assert normalise_municipality_code(given) == expected
 

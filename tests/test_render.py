@@ -14,23 +14,25 @@ from pathlib import Path
 
 import pytest
 
-from hyte import book
+from hyte.book import files as book
+from hyte.book.render import render
 from hyte.config import load_config
-from hyte.render import render
 
 ROOT = Path(__file__).resolve().parents[1]
 
 pytestmark = [
     pytest.mark.quarto,
     pytest.mark.slow,
-    pytest.mark.skipif(shutil.which("quarto") is None,
-                       reason="quarto is not on PATH (pip install -e \".[quarto]\" to run the render test)"),
+    pytest.mark.skipif(
+        shutil.which("quarto") is None,
+        reason='quarto is not on PATH (pip install -e ".[quarto]" to run the render test)',
+    ),
 ]
 
 
 @pytest.fixture(scope="module")
 def built():
-    from hyte.batch import run_cards
+    from hyte.run.batch import run_cards
 
     config = load_config(root=ROOT)
     cards = run_cards(config, progress=False)
@@ -55,9 +57,11 @@ def test_no_render_warnings(built):
 def test_every_card_is_in_the_site(built):
     config, result = built
     cards = book.read_card_list(ROOT)
-    from hyte.regions import load_regions
+    from hyte.data.regions import load_regions
 
-    assert len(cards) == len(load_regions(ROOT / "data" / "reference").county_municipalities(config.county))
+    assert len(cards) == len(
+        load_regions(ROOT / "data" / "reference").county_municipalities(config.county)
+    )
     for card in cards:
         page = result.output_dir / Path(card).with_suffix(".html")
         assert page.is_file(), card
@@ -91,11 +95,17 @@ def test_html_is_finnish_and_marks_demo_data(built):
     assert "Taulukko" in chapter and "ESIMERKKIAINEISTO" in chapter
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) not installed")
+@pytest.mark.skipif(
+    shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) not installed"
+)
 def test_pdf_labels_are_finnish(built):
     _, result = built
-    text = subprocess.run(["pdftotext", str(result.output_dir / "hyvinvointikertomus.pdf"), "-"],
-                          capture_output=True, text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", str(result.output_dir / "hyvinvointikertomus.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert "Chapter" not in text and "Figure" not in text and "Appendix" not in text
     assert "Luku" in text and "Kuvio" in text and "Liitteet" in text
     assert "ESIMERKKIAINEISTO" in text

@@ -11,22 +11,24 @@ from pathlib import Path
 
 import pytest
 
+from hyte.book.render import render
 from hyte.config import load_config
-from hyte.render import render
 
 ROOT = Path(__file__).resolve().parents[1]
 
 pytestmark = [
     pytest.mark.quarto,
     pytest.mark.slow,
-    pytest.mark.skipif(shutil.which("quarto") is None,
-                       reason="quarto is not on PATH (pip install -e \".[quarto]\" to run the render test)"),
+    pytest.mark.skipif(
+        shutil.which("quarto") is None,
+        reason='quarto is not on PATH (pip install -e ".[quarto]" to run the render test)',
+    ),
 ]
 
 
 @pytest.fixture(scope="module")
 def rendered():
-    from hyte.batch import run_cards
+    from hyte.run.batch import run_cards
 
     config = load_config(root=ROOT)
     cards = run_cards(config, progress=False)

@@ -1,5 +1,5 @@
 """The Quarto book without Quarto: its YAML files, the files they name, the generated card list and
-book files, every chapter's code on the demo data, and hyte.report's sentences and tables on hand-made
+book files, every chapter's code on the demo data, and hyte.book.report's sentences and tables on hand-made
 data (each expected text written out by hand)."""
 
 from __future__ import annotations
@@ -13,27 +13,47 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-
 from chapter_runner import python_cells, run_chapter
-from hyte import book, prerender, render, report
-from hyte.catalog import load_catalog
+
+from hyte.book import files as book
+from hyte.book import prerender, render, report
 from hyte.config import Config, load_config
+from hyte.data.catalog import load_catalog
+from hyte.data.regions import load_regions
 from hyte.errors import HyteError
-from hyte.regions import load_regions
 
 ROOT = Path(__file__).resolve().parents[1]
-MY_CHAPTERS = ["index.qmd", "report/lahtokohdat.qmd", "report/vaesto-ja-elinolot.qmd",
-               "report/vaestoryhmat.qmd", "report/alueelliset-erot.qmd",
-               "report/palvelut-ja-ehkaiseva-tyo.qmd", "report/muutokset.qmd",
-               "report/liite-indikaattorit.qmd", "report/liite-menetelmat.qmd"]
+MY_CHAPTERS = [
+    "index.qmd",
+    "report/lahtokohdat.qmd",
+    "report/vaesto-ja-elinolot.qmd",
+    "report/vaestoryhmat.qmd",
+    "report/alueelliset-erot.qmd",
+    "report/palvelut-ja-ehkaiseva-tyo.qmd",
+    "report/muutokset.qmd",
+    "report/liite-indikaattorit.qmd",
+    "report/liite-menetelmat.qmd",
+]
 BOOK_YAML = ["_quarto.yml", "_quarto-laaja.yml", "_quarto-vuosiraportti.yml", "_brand.yml"]
-PROV = book.Provenance(snapshot_id="sotkanet-2026-11-28", snapshot_date="2026-11-28", synthetic=False,
-                       built=date(2026, 12, 1), commit="0123456789abcdef", dirty=False)
-DEMO = book.Provenance(snapshot_id="demo-keski-suomi", snapshot_date="2026-11-28", synthetic=True,
-                       built=date(2026, 12, 1), commit=None)
+PROV = book.Provenance(
+    snapshot_id="sotkanet-2026-11-28",
+    snapshot_date="2026-11-28",
+    synthetic=False,
+    built=date(2026, 12, 1),
+    commit="0123456789abcdef",
+    dirty=False,
+)
+DEMO = book.Provenance(
+    snapshot_id="demo-keski-suomi",
+    snapshot_date="2026-11-28",
+    synthetic=True,
+    built=date(2026, 12, 1),
+    commit=None,
+)
 
 
 # --- the YAML files and what they name ----------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", BOOK_YAML)
 def test_book_yaml_is_valid(name):
@@ -44,7 +64,7 @@ def test_book_yaml_is_valid(name):
 def test_quarto_yml_settings_follow_the_issue():
     config = yaml.safe_load((ROOT / "_quarto.yml").read_text(encoding="utf-8"))
     assert config["project"]["type"] == "book"
-    assert config["project"]["pre-render"] == "python -m hyte.prerender"
+    assert config["project"]["pre-render"] == "python -m hyte.book.prerender"
     assert config["lang"] == "fi"
     assert set(config["format"]) == {"html", "typst"}
     assert config["profile"]["group"] == [list(book.PROFILES)]
@@ -74,7 +94,8 @@ def test_generated_files_are_written_and_valid(tmp_path):
     config = load_config(root=ROOT)
     written = book.write_generated(config, "vuosiraportti", today=date(2026, 12, 1), into=tmp_path)
     assert sorted(p.relative_to(tmp_path).as_posix() for p in written) == sorted(
-        [book.BOOK_METADATA, book.DEMO_BANNER, book.TYPST_HEADER])
+        [book.BOOK_METADATA, book.DEMO_BANNER, book.TYPST_HEADER]
+    )
     metadata = yaml.safe_load((tmp_path / book.BOOK_METADATA).read_text(encoding="utf-8"))
     assert metadata["book"]["title"] == "Hyvinvoinnin vuosiraportti 2026 aluevaltuustolle"
     assert metadata["book"]["author"] == "Keski-Suomen hyvinvointialue"
@@ -89,17 +110,26 @@ def test_profiles_merge_as_quarto_merges(tmp_path):
     annual = book.book_chapters(ROOT, "vuosiraportti")
     assert laaja[0] == annual[0] == "index.qmd"
     # shared appendices from _quarto.yml come last, in both profiles
-    assert laaja[-2:] == annual[-2:] == ["report/liite-indikaattorit.qmd", "report/liite-menetelmat.qmd"]
-    assert "report/hyvinvointisuunnitelma.qmd" in laaja and "report/hyvinvointisuunnitelma.qmd" not in annual
+    assert (
+        laaja[-2:]
+        == annual[-2:]
+        == ["report/liite-indikaattorit.qmd", "report/liite-menetelmat.qmd"]
+    )
+    assert (
+        "report/hyvinvointisuunnitelma.qmd" in laaja
+        and "report/hyvinvointisuunnitelma.qmd" not in annual
+    )
     assert "report/muutokset.qmd" in annual and "report/seuranta-ja-arviointi.qmd" in annual
     assert render.output_dir(ROOT, "vuosiraportti") == ROOT / "_book-vuosiraportti"
     assert render.output_stem(ROOT, "laaja") == "hyvinvointikertomus"
     # the merge rule itself: objects deep, arrays concatenated, scalars replaced
-    assert book._merge({"a": [1], "b": {"c": 1, "d": 2}, "e": 1}, {"a": [2, 1], "b": {"d": 3}, "e": 2}) == \
-        {"a": [1, 2], "b": {"c": 1, "d": 3}, "e": 2}
+    assert book._merge(
+        {"a": [1], "b": {"c": 1, "d": 2}, "e": 1}, {"a": [2, 1], "b": {"d": 3}, "e": 2}
+    ) == {"a": [1, 2], "b": {"c": 1, "d": 3}, "e": 2}
 
 
 # --- the card list ---------------------------------------------------------------------------------------
+
 
 def _project_with_cards(tmp_path: Path, codes: list[str]) -> Config:
     (tmp_path / "data").mkdir()
@@ -107,10 +137,12 @@ def _project_with_cards(tmp_path: Path, codes: list[str]) -> Config:
     cards = tmp_path / "municipal_cards"
     (cards / "_failed").mkdir(parents=True)
     regions = load_regions(ROOT / "data" / "reference")
-    from hyte.batch import card_stem
+    from hyte.run.batch import card_stem
 
     for code in codes:
-        (cards / f"{card_stem(regions.municipality(code))}.ipynb").write_text("{}", encoding="utf-8")
+        (cards / f"{card_stem(regions.municipality(code))}.ipynb").write_text(
+            "{}", encoding="utf-8"
+        )
     (cards / "_failed" / "179.ipynb").write_text("{}", encoding="utf-8")
     (cards / ".staging-x").mkdir()
     return Config(root=tmp_path)
@@ -120,10 +152,14 @@ def test_card_list_lists_the_finished_cards_in_finnish_order(tmp_path):
     config = _project_with_cards(tmp_path, ["992", "077", "182"])  # Äänekoski, Hankasalmi, Jämsä
     book.sync_card_list(config)
     assert book.read_card_list(tmp_path) == [
-        "municipal_cards/077-hankasalmi.ipynb", "municipal_cards/182-jamsa.ipynb",
-        "municipal_cards/992-aanekoski.ipynb"]
+        "municipal_cards/077-hankasalmi.ipynb",
+        "municipal_cards/182-jamsa.ipynb",
+        "municipal_cards/992-aanekoski.ipynb",
+    ]
     data = yaml.safe_load((tmp_path / book.CARD_LIST).read_text(encoding="utf-8"))
-    assert data == {"book": {"appendices": [{"part": "Kuntakortit", "chapters": book.read_card_list(tmp_path)}]}}
+    assert data == {
+        "book": {"appendices": [{"part": "Kuntakortit", "chapters": book.read_card_list(tmp_path)}]}
+    }
 
 
 def test_card_list_without_cards_has_no_empty_part(tmp_path):
@@ -143,14 +179,18 @@ def test_generated_card_list_matches_municipal_cards():
     book.sync_card_list(config)
     regions = load_regions(ROOT / "data" / "reference")
     county = {m.code for m in regions.county_municipalities(config.county)}
-    present = [p.relative_to(ROOT).as_posix() for p in book.card_notebooks(config.cards_dir)
-               if p.name.split("-")[0] in county]
+    present = [
+        p.relative_to(ROOT).as_posix()
+        for p in book.card_notebooks(config.cards_dir)
+        if p.name.split("-")[0] in county
+    ]
     listed = book.read_card_list(ROOT)
     assert sorted(listed) == sorted(present)
     assert all((ROOT / card).is_file() for card in listed)
 
 
 # --- the chapters on the demo data -------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def chapters() -> dict[str, list[str]]:
@@ -179,8 +219,12 @@ def test_regional_chapter_puts_every_municipality_side_by_side(chapters):
     text = "".join(chapters["report/alueelliset-erot.qmd"])
     regions = load_regions(ROOT / "data" / "reference")
     tables = re.findall(r"::: \{#(tbl-erot-[a-z-]+)\}\n\n```\{=html\}\n(.*?)\n```", text, re.S)
-    assert [label for label, _ in tables] == ["tbl-erot-lapset", "tbl-erot-tyoikaiset",
-                                              "tbl-erot-ikaantyneet", "tbl-erot-koko-vaesto"]
+    assert [label for label, _ in tables] == [
+        "tbl-erot-lapset",
+        "tbl-erot-tyoikaiset",
+        "tbl-erot-ikaantyneet",
+        "tbl-erot-koko-vaesto",
+    ]
     for _, table in tables:
         for municipality in regions.county_municipalities("15"):
             assert f'<th scope="row" style="text-align: left;">{municipality.name_fi}</th>' in table
@@ -206,13 +250,16 @@ def test_labels_are_unique_across_the_whole_book():
             path = ROOT / name
             if path.is_file():
                 text = path.read_text(encoding="utf-8")
-                labels += [(profile, m) for m in re.findall(r"#\| label: ((?:fig|tbl)-[\w-]+)", text)]
+                labels += [
+                    (profile, m) for m in re.findall(r"#\| label: ((?:fig|tbl)-[\w-]+)", text)
+                ]
                 labels += [(profile, m) for m in re.findall(r"\{#((?:fig|tbl|sec)-[\w-]+)", text)]
     duplicates = {item for item in labels if labels.count(item) > 1}
     assert duplicates == set()
 
 
 # --- sentences on hand-made data -------------------------------------------------------------------------
+
 
 def _rows(pairs):
     return pd.DataFrame({"name": [p[0] for p in pairs], "vs_county": [p[1] for p in pairs]})
@@ -222,129 +269,192 @@ def test_join_names():
     assert report.join_names([]) == ""
     assert report.join_names(["Joutsa"]) == "Joutsa"
     assert report.join_names(["Joutsa", "Multia", "Toivakka"]) == "Joutsa, Multia ja Toivakka"
-    assert report.join_names(["Ylipaino, 8.–9. lk", "Työttömät"]) == "Ylipaino, 8.–9. lk ja Työttömät"
+    assert (
+        report.join_names(["Ylipaino, 8.–9. lk", "Työttömät"]) == "Ylipaino, 8.–9. lk ja Työttömät"
+    )
     assert report.join_names(["a, x", "b", "c"]) == "a, x; b ja c"
     assert report.join_names(list("abcdefg"), limit=3) == "a, b, c ja 4 muuta"
-    assert report.join_names(list("abcd"), limit=3) == "a, b, c ja d"  # one more is named, not counted
+    assert (
+        report.join_names(list("abcd"), limit=3) == "a, b, c ja d"
+    )  # one more is named, not counted
 
 
 def test_comparison_sentence_better_and_worse():
-    rows = _rows([("Hankasalmi", "better"), ("Joutsa", "worse"), ("Jyväskylä", "similar"),
-                  ("Jämsä", "better"), ("Kinnula", "not_compared"), ("Luhanka", "similar")])
+    rows = _rows(
+        [
+            ("Hankasalmi", "better"),
+            ("Joutsa", "worse"),
+            ("Jyväskylä", "similar"),
+            ("Jämsä", "better"),
+            ("Kinnula", "not_compared"),
+            ("Luhanka", "similar"),
+        ]
+    )
     assert report.comparison_sentence(rows) == (
         "Hyvinvointialuetta parempi tilanne oli 2 kunnassa (Hankasalmi ja Jämsä) ja heikompi 1 kunnassa "
         "(Joutsa). Muissa 2 kunnassa ero ei ollut tilastollisesti merkitsevä. 1 kunnan luku jäi "
-        "vertailun ulkopuolelle (pieni lukumäärä tai puuttuva tieto): Kinnula.")
+        "vertailun ulkopuolelle (pieni lukumäärä tai puuttuva tieto): Kinnula."
+    )
 
 
 def test_comparison_sentence_one_direction_and_none():
     worse_only = _rows([("Joutsa", "worse"), ("Multia", "similar")])
     assert report.comparison_sentence(worse_only) == (
         "Hyvinvointialuetta heikompi tilanne oli 1 kunnassa (Joutsa); yhdessäkään kunnassa tilanne ei "
-        "ollut merkitsevästi parempi. Yhdessä muussa kunnassa ero ei ollut tilastollisesti merkitsevä.")
+        "ollut merkitsevästi parempi. Yhdessä muussa kunnassa ero ei ollut tilastollisesti merkitsevä."
+    )
     none = _rows([("Joutsa", "similar"), ("Multia", "similar")])
-    assert report.comparison_sentence(none) == \
-        "Yhdenkään 2 verratun kunnan ero hyvinvointialueeseen ei ollut tilastollisesti merkitsevä."
+    assert (
+        report.comparison_sentence(none)
+        == "Yhdenkään 2 verratun kunnan ero hyvinvointialueeseen ei ollut tilastollisesti merkitsevä."
+    )
     no_polarity = _rows([("Joutsa", "higher"), ("Multia", "lower"), ("Uurainen", "lower")])
     assert report.comparison_sentence(no_polarity) == (
         "Hyvinvointialuetta korkeampi arvo oli 1 kunnassa (Joutsa) ja matalampi 2 kunnassa "
-        "(Multia ja Uurainen).")
+        "(Multia ja Uurainen)."
+    )
 
 
 def _summary(rows):
     columns = ["short", "trend", "trend_first_year", "trend_last_year", "trend_p", "vs_country"]
     frame = pd.DataFrame(rows, columns=columns)
-    frame["trend_reason"] = ["too_few_points" if t == "cannot_calculate" else "" for t in frame["trend"]]
+    frame["trend_reason"] = [
+        "too_few_points" if t == "cannot_calculate" else "" for t in frame["trend"]
+    ]
     return frame
 
 
 def test_trend_sentence_names_worsening_trends_most_significant_first():
-    summary = _summary([
-        ("Ylipaino", "worsening", 2017, 2025, 0.03, "similar"),
-        ("Työttömät", "improving", 2021, 2025, 0.001, "better"),
-        ("Ahdistuneisuus", "worsening", 2017, 2025, 0.0001, "worse"),
-        ("Väestö", "cannot_calculate", None, None, math.nan, "not_compared"),
-    ])
+    summary = _summary(
+        [
+            ("Ylipaino", "worsening", 2017, 2025, 0.03, "similar"),
+            ("Työttömät", "improving", 2021, 2025, 0.001, "better"),
+            ("Ahdistuneisuus", "worsening", 2017, 2025, 0.0001, "worse"),
+            ("Väestö", "cannot_calculate", None, None, math.nan, "not_compared"),
+        ]
+    )
     assert report.trend_sentence(summary) == (
         "Hyvinvointialueella kehitys oli tilastollisesti merkitsevästi heikkenevä 2 indikaattorissa: "
         "Ahdistuneisuus (2017–2025) ja Ylipaino (2017–2025). Paranevaa kehitystä oli 1 indikaattorissa: "
         "Työttömät (2021–2025). Kehitystä ei voitu testata 1 indikaattorissa (viidestä viimeisestä "
-        "mittauksesta on alle kolme arvoa: 1).")
+        "mittauksesta on alle kolme arvoa: 1)."
+    )
     assert report.trend_sentence(summary.iloc[[1]]) == (
         "Hyvinvointialueella yhdessäkään testatussa indikaattorissa ei ollut tilastollisesti merkitsevästi "
         "heikkenevää kehitystä (testattuja 1). Paranevaa kehitystä oli 1 indikaattorissa: Työttömät "
-        "(2021–2025).")
+        "(2021–2025)."
+    )
     # nothing tested: no claim about the absence of a worsening trend
     untested = report.trend_sentence(summary.iloc[[3]])
-    assert untested.startswith("Hyvinvointialueella kehitystä ei voitu testata yhdessäkään indikaattorissa")
+    assert untested.startswith(
+        "Hyvinvointialueella kehitystä ei voitu testata yhdessäkään indikaattorissa"
+    )
     assert "heikkenevää" not in untested
 
 
 def test_country_comparison_sentence():
-    summary = _summary([
-        ("Ylipaino", "no_change", 2017, 2025, 0.5, "worse"),
-        ("Työttömät", "no_change", 2021, 2025, 0.5, "better"),
-        ("Ahdistuneisuus", "no_change", 2017, 2025, 0.5, "better"),
-        ("Väestö", "cannot_calculate", None, None, math.nan, "not_compared"),
-    ])
+    summary = _summary(
+        [
+            ("Ylipaino", "no_change", 2017, 2025, 0.5, "worse"),
+            ("Työttömät", "no_change", 2021, 2025, 0.5, "better"),
+            ("Ahdistuneisuus", "no_change", 2017, 2025, 0.5, "better"),
+            ("Väestö", "cannot_calculate", None, None, math.nan, "not_compared"),
+        ]
+    )
     assert report.country_comparison_sentence(summary) == (
         "Hyvinvointialueella tilanne oli koko maata parempi 2 indikaattorissa (Työttömät ja "
-        "Ahdistuneisuus) ja heikompi 1 indikaattorissa (Ylipaino).")
+        "Ahdistuneisuus) ja heikompi 1 indikaattorissa (Ylipaino)."
+    )
     similar = summary.assign(vs_country=["similar", "similar", "similar", "not_compared"])
     assert report.country_comparison_sentence(similar) == (
         "Hyvinvointialueella tilanne ei eronnut tilastollisesti merkitsevästi koko maasta yhdessäkään "
-        "3 verratusta indikaattorista.")
+        "3 verratusta indikaattorista."
+    )
 
 
 def _long():
-    return pd.DataFrame({
-        "order": [0, 0, 1, 1, 2, 2],
-        "name": ["Hankasalmi", "Hankasalmi", "Joutsa", "Joutsa", "Multia", "Multia"],
-        "indicator": [1, 2, 1, 2, 1, 2],
-        "value": [10.0, 3.26, 12.0, math.nan, 8.0, 4.0],
-        "suppressed": [False, False, False, True, False, False],
-        "vs_county": ["worse", "worse", "similar", "not_compared", "better", "higher"],
-    })
+    return pd.DataFrame(
+        {
+            "order": [0, 0, 1, 1, 2, 2],
+            "name": ["Hankasalmi", "Hankasalmi", "Joutsa", "Joutsa", "Multia", "Multia"],
+            "indicator": [1, 2, 1, 2, 1, 2],
+            "value": [10.0, 3.26, 12.0, math.nan, 8.0, 4.0],
+            "suppressed": [False, False, False, True, False, False],
+            "vs_county": ["worse", "worse", "similar", "not_compared", "better", "higher"],
+        }
+    )
 
 
 def test_municipality_counts_and_ranking_sentence():
     counts = report.municipality_counts(_long())
-    assert counts.to_dict("records") == [{"name": "Hankasalmi", "better": 0, "worse": 2, "compared": 2},
-                                         {"name": "Joutsa", "better": 0, "worse": 0, "compared": 1},
-                                         {"name": "Multia", "better": 1, "worse": 0, "compared": 1}]
+    assert counts.to_dict("records") == [
+        {"name": "Hankasalmi", "better": 0, "worse": 2, "compared": 2},
+        {"name": "Joutsa", "better": 0, "worse": 0, "compared": 1},
+        {"name": "Multia", "better": 1, "worse": 0, "compared": 1},
+    ]
     nothing = _long().assign(vs_county="not_compared", vs_county_reason="no_benchmark")
     table = report.municipality_counts_table(nothing)
     assert "| Hankasalmi | ei verrattu | ei verrattu | 0 |" in table
     assert report.municipality_ranking_sentence(nothing) == (
         "Kuntia ei voitu verrata hyvinvointialueeseen yhdessäkään indikaattorissa (aineistossa ei ole "
-        "vertailualueen arvoa samalta vuodelta: 6).")
+        "vertailualueen arvoa samalta vuodelta: 6)."
+    )
     assert report.municipality_ranking_sentence(_long()) == (
         "Eniten hyvinvointialuetta merkitsevästi heikompia indikaattoreita oli kunnissa Hankasalmi (2). "
-        "Eniten hyvinvointialuetta merkitsevästi parempia indikaattoreita oli kunnissa Multia (1).")
+        "Eniten hyvinvointialuetta merkitsevästi parempia indikaattoreita oli kunnissa Multia (1)."
+    )
 
 
 def test_significance_table_colours_and_marks_every_cell():
     catalog = load_catalog(ROOT / "data" / "indicators.yml")
     first, second = catalog.indicators[0], catalog.indicators[1]
     long = _long().assign(indicator=lambda f: f["indicator"].map({1: first.id, 2: second.id}))
-    county = pd.DataFrame({"indicator": [first.id, second.id], "value": [9.96, 3.5],
-                           "decimals": [1, 1], "year": [2025, 2025]})
-    text = report.significance_table(long, county, [first, second], label_id="tbl-koe", caption="Koe",
-                                     county_name="Keski-Suomen hyvinvointialue")
-    assert text.startswith('::: {.hyte-table-scroll tabindex="0" role="region" aria-label="Koe"}\n\n'
-                           "::: {#tbl-koe}\n\n```{=html}\n<table")
+    county = pd.DataFrame(
+        {
+            "indicator": [first.id, second.id],
+            "value": [9.96, 3.5],
+            "decimals": [1, 1],
+            "year": [2025, 2025],
+        }
+    )
+    text = report.significance_table(
+        long,
+        county,
+        [first, second],
+        label_id="tbl-koe",
+        caption="Koe",
+        county_name="Keski-Suomen hyvinvointialue",
+    )
+    assert text.startswith(
+        '::: {.hyte-table-scroll tabindex="0" role="region" aria-label="Koe"}\n\n'
+        "::: {#tbl-koe}\n\n```{=html}\n<table"
+    )
     assert text.rstrip().endswith(":::\n\n:::")
     assert "Koe Vuosi 2025.\n\n:::\n\n:::" in text
-    cells = re.findall(r'<td style="background-color: (#[0-9A-F]{6}); color: #[0-9A-F]{6}; '
-                       r'text-align: right;">(.*?)</td>', text)
-    cells = [(colour, re.sub(r'<span role="img" aria-label="[^"]+">(.*?)</span>', r"\1", shown))
-             for colour, shown in cells]
-    assert cells == [("#FDAE6B", "10,0&nbsp;\u2212"), ("#FDAE6B", "3,3&nbsp;\u2212"),  # worse
-                     ("#E5E5E5", "12,0&nbsp;="), ("#FFFFFF", "\u2013"),               # similar, hidden
-                     ("#9ECAE1", "8,0&nbsp;+"), ("#DADAEB", "4,0&nbsp;\u2191")]        # better, higher
+    cells = re.findall(
+        r'<td style="background-color: (#[0-9A-F]{6}); color: #[0-9A-F]{6}; '
+        r'text-align: right;">(.*?)</td>',
+        text,
+    )
+    cells = [
+        (colour, re.sub(r'<span role="img" aria-label="[^"]+">(.*?)</span>', r"\1", shown))
+        for colour, shown in cells
+    ]
+    assert cells == [
+        ("#FDAE6B", "10,0&nbsp;\u2212"),
+        ("#FDAE6B", "3,3&nbsp;\u2212"),  # worse
+        ("#E5E5E5", "12,0&nbsp;="),
+        ("#FFFFFF", "\u2013"),  # similar, hidden
+        ("#9ECAE1", "8,0&nbsp;+"),
+        ("#DADAEB", "4,0&nbsp;\u2191"),
+    ]  # better, higher
     # screen readers read the word, not "minus"
     assert '<span role="img" aria-label="heikompi">\u2212</span>' in text
-    assert '<th scope="row" style="text-align: left;">Hankasalmi</th>' in text and ">10,0</td>" in text and ">3,5</td>" in text
+    assert (
+        '<th scope="row" style="text-align: left;">Hankasalmi</th>' in text
+        and ">10,0</td>" in text
+        and ">3,5</td>" in text
+    )
     legend = report.significance_legend()
     assert "\\+ = parempi" in legend and "\u2212 = heikompi" in legend
 
@@ -359,19 +469,27 @@ def test_table_indicators_keep_comparable_headline_first_and_fit_a_page():
 
 
 def test_sex_differences_need_non_overlapping_intervals():
-    base = {"indicator": [1, 2, 3], "short": ["A", "B", "C"], "unit": ["%"] * 3, "decimals": [1] * 3,
-            "year": [2025] * 3}
-    male = pd.DataFrame({**base, "value": [20.0, 10.0, 5.0], "lower": [18.0, 8.0, 4.0],
-                         "upper": [22.0, 12.0, 6.0]})
-    female = pd.DataFrame({**base, "value": [15.0, 11.0, 8.0], "lower": [14.0, 9.0, 6.5],
-                           "upper": [17.9, 13.0, 9.5]})
+    base = {
+        "indicator": [1, 2, 3],
+        "short": ["A", "B", "C"],
+        "unit": ["%"] * 3,
+        "decimals": [1] * 3,
+        "year": [2025] * 3,
+    }
+    male = pd.DataFrame(
+        {**base, "value": [20.0, 10.0, 5.0], "lower": [18.0, 8.0, 4.0], "upper": [22.0, 12.0, 6.0]}
+    )
+    female = pd.DataFrame(
+        {**base, "value": [15.0, 11.0, 8.0], "lower": [14.0, 9.0, 6.5], "upper": [17.9, 13.0, 9.5]}
+    )
     differences = report.sex_differences(male, female)
     assert list(differences["short"]) == ["A", "C"]
     assert list(differences["higher"]) == ["miehillä", "naisilla"]
     assert report.sex_difference_sentence(differences) == (
         "Miesten ja naisten luvut erosivat tilastollisesti merkitsevästi 2 indikaattorissa. Miehillä "
         "suurempi oli 1 indikaattoria, suhteellisesti eniten A. Naisilla suurempi oli 1 indikaattoria, "
-        "suhteellisesti eniten C.")
+        "suhteellisesti eniten C."
+    )
 
 
 def test_changes_table_direction_follows_polarity():
@@ -379,30 +497,48 @@ def test_changes_table_direction_follows_polarity():
     lower_better = next(i for i in catalog if i.polarity.value == "lower_is_better")
     higher_better = next(i for i in catalog if i.polarity.value == "higher_is_better")
     no_direction = next(i for i in catalog if i.polarity.value == "none")
-    series = {lower_better.id: pd.Series({2023: 10.0, 2024: 12.0, 2025: 11.0}),
-              higher_better.id: pd.Series({2024: 90.0, 2025: 90.0}),
-              no_direction.id: pd.Series({2024: 5.0, 2025: 6.0})}
+    series = {
+        lower_better.id: pd.Series({2023: 10.0, 2024: 12.0, 2025: 11.0}),
+        higher_better.id: pd.Series({2024: 90.0, 2025: 90.0}),
+        no_direction.id: pd.Series({2024: 5.0, 2025: 6.0}),
+    }
     county = pd.DataFrame({"indicator": [lower_better.id], "trend": ["worsening"]})
     changes = report.changes_table(series, county, [lower_better, higher_better, no_direction])
     assert list(changes["direction"]) == ["better", "unchanged", "none"]
     assert list(changes["trend"]) == ["worsening", "cannot_calculate", "cannot_calculate"]
-    assert changes.iloc[0][["previous_year", "previous", "year", "value"]].tolist() == [2024, 12.0, 2025, 11.0]
+    assert changes.iloc[0][["previous_year", "previous", "year", "value"]].tolist() == [
+        2024,
+        12.0,
+        2025,
+        11.0,
+    ]
     assert changes.iloc[0]["change"] == pytest.approx(-1.0)
     worse = changes.iloc[:2].assign(direction=["worse", "better"], trend=["worsening", "no_change"])
     assert report.change_sentence(worse) == (
         "Edelliseen havaintoon verrattuna tilanne heikkeni 1 ja parani 1 indikaattorissa 2:stä. "
         "Heikkeneminen on osa tilastollisesti merkitsevää heikkenevää kehitystä indikaattoreissa "
-        f"{lower_better.short_fi}.")
-    assert report.change_sentence(changes.iloc[0:0]) == "Edellisen vuoden vertailutietoja ei ollut käytettävissä."
+        f"{lower_better.short_fi}."
+    )
+    assert (
+        report.change_sentence(changes.iloc[0:0])
+        == "Edellisen vuoden vertailutietoja ei ollut käytettävissä."
+    )
 
 
 def test_population_change_sentence():
     change = report.population_change(pd.Series({2019: 100_000.0, 2020: 101_000.0, 2025: 99_990.0}))
-    assert change == {"first_year": 2020, "first": 101_000.0, "last_year": 2025, "last": 99_990.0,
-                      "change": -1010.0, "percent": pytest.approx(-1.0)}
+    assert change == {
+        "first_year": 2020,
+        "first": 101_000.0,
+        "last_year": 2025,
+        "last": 99_990.0,
+        "change": -1010.0,
+        "percent": pytest.approx(-1.0),
+    }
     assert report.population_change_sentence(change) == (
         "Alueen väkiluku oli 99\u00a0990 vuonna 2025; se väheni 1,0\u00a0% vuodesta 2020 "
-        "(1\u00a0010 asukasta).")
+        "(1\u00a0010 asukasta)."
+    )
     assert report.population_change(pd.Series({2025: 5.0})) == {}
     assert report.population_change_sentence({}) == "Alueen väkiluvun kehityksestä ei ole tietoja."
 
@@ -415,26 +551,41 @@ def test_genitive_of_county_names():
 
 # --- provenance, generated files, profiles ------------------------------------------------------------
 
+
 def test_provenance_line_and_generated_texts():
-    assert book.provenance_line(PROV) == \
-        "Aineisto sotkanet-2026-11-28 (28.11.2026) · koottu 1.12.2026 · ohjelmaversio 0123456"
-    assert book.provenance_line(DEMO) == ("Aineisto demo-keski-suomi (28.11.2026) · koottu 1.12.2026 · "
-                                          "ohjelmaversio ei tiedossa · ESIMERKKIAINEISTO – ei todellisia lukuja")
+    assert (
+        book.provenance_line(PROV)
+        == "Aineisto sotkanet-2026-11-28 (28.11.2026) · koottu 1.12.2026 · ohjelmaversio 0123456"
+    )
+    assert book.provenance_line(DEMO) == (
+        "Aineisto demo-keski-suomi (28.11.2026) · koottu 1.12.2026 · "
+        "ohjelmaversio ei tiedossa · ESIMERKKIAINEISTO – ei todellisia lukuja"
+    )
     assert book.demo_banner_html(PROV).startswith("<!--")
     assert "ESIMERKKIAINEISTO" in book.demo_banner_html(DEMO)
     header = book.typst_header(book.Provenance(**{**PROV.__dict__, "snapshot_id": 'x"y\\z'}))
     assert '"Aineisto x\\"y\\\\z (28.11.2026)' in header  # typst string escaping
-    meta = book.book_metadata("laaja", county_name="Keski-Suomen hyvinvointialue", council_term="2026-2029",
-                              reporting_year=2026, prov=PROV)
+    meta = book.book_metadata(
+        "laaja",
+        county_name="Keski-Suomen hyvinvointialue",
+        council_term="2026-2029",
+        reporting_year=2026,
+        prov=PROV,
+    )
     assert meta["book"]["title"] == "Laaja hyvinvointikertomus ja hyvinvointisuunnitelma 2026–2029"
     assert meta["book"]["subtitle"] == book.provenance_line(PROV)
     with pytest.raises(HyteError, match="Unknown profile"):
-        book.book_metadata("x", county_name="", council_term="2026-2029", reporting_year=2026, prov=PROV)
+        book.book_metadata(
+            "x", county_name="", council_term="2026-2029", reporting_year=2026, prov=PROV
+        )
 
 
 def test_active_profile():
     assert book.active_profile(environ={}) == "laaja"
-    assert book.active_profile(environ={"QUARTO_PROFILE": "production,vuosiraportti"}) == "vuosiraportti"
+    assert (
+        book.active_profile(environ={"QUARTO_PROFILE": "production,vuosiraportti"})
+        == "vuosiraportti"
+    )
     assert book.active_profile("vuosiraportti", environ={}) == "vuosiraportti"
     with pytest.raises(HyteError, match="Unknown profile 'annual'"):
         book.active_profile("annual")
@@ -443,23 +594,30 @@ def test_active_profile():
 def test_prerender_runs_cards_only_on_full_renders():
     assert prerender.should_run_cards({"QUARTO_PROJECT_RENDER_ALL": "1"})
     assert not prerender.should_run_cards({})
-    assert not prerender.should_run_cards({"QUARTO_PROJECT_RENDER_ALL": "1", "HYTE_SKIP_CARDS": "1"})
+    assert not prerender.should_run_cards(
+        {"QUARTO_PROJECT_RENDER_ALL": "1", "HYTE_SKIP_CARDS": "1"}
+    )
 
 
 def test_prerender_writes_the_book_files_for_the_profile(monkeypatch, tmp_path):
     config = _project_with_cards(tmp_path, ["179"])
     written = {}
-    monkeypatch.setattr(book, "write_generated", lambda cfg, profile: written.setdefault("profile", profile))
+    monkeypatch.setattr(
+        book, "write_generated", lambda cfg, profile: written.setdefault("profile", profile)
+    )
     lines = []
     assert prerender.run({"QUARTO_PROFILE": "vuosiraportti"}, config=config, echo=lines.append) == 0
     assert written == {"profile": "vuosiraportti"}
     assert book.read_card_list(tmp_path) == ["municipal_cards/179-jyvaskyla.ipynb"]
-    assert lines == ["hyte: card not current, marked on its page: ? (municipal_cards/179-jyvaskyla.ipynb): "
-                     "no record in the cards manifest (left by an interrupted run?)",
-                     "hyte: book files written for profile 'vuosiraportti' (1 municipal cards)."]
+    assert lines == [
+        "hyte: card not current, marked on its page: ? (municipal_cards/179-jyvaskyla.ipynb): "
+        "no record in the cards manifest (left by an interrupted run?)",
+        "hyte: book files written for profile 'vuosiraportti' (1 municipal cards).",
+    ]
 
 
 # --- render without Quarto, and the quarto command ----------------------------------------------------
+
 
 def test_render_without_quarto_prepares_and_says_how_to_install(monkeypatch):
     monkeypatch.setattr(render, "quarto_executable", lambda: None)
@@ -480,17 +638,33 @@ def test_render_runs_quarto_with_profile_and_format(monkeypatch, tmp_path):
     def runner(command, cwd, env, echo):
         calls.append((command, env))
         (Path(cwd) / command[-1]).mkdir(parents=True)  # Quarto writes into the staging folder
-        return 0, ["[1/3] index.qmd", "WARN (/x.qmd) Unable to resolve crossref @fig-x", "Output created"]
+        return 0, [
+            "[1/3] index.qmd",
+            "WARN (/x.qmd) Unable to resolve crossref @fig-x",
+            "Output created",
+        ]
 
     monkeypatch.setattr(render, "expected_outputs", lambda root, profile, formats: [])
     monkeypatch.setattr(render, "output_dir", lambda root, profile: tmp_path / "_book")
     result = render.render(load_config(root=ROOT), None, "typst", runner=runner)
     command, env = calls[0]
-    assert command == ["/opt/quarto/bin/quarto", "render", "--profile", "laaja", "--to", "typst",
-                       "--output-dir", str(tmp_path / "_book.rendering")]
+    assert command == [
+        "/opt/quarto/bin/quarto",
+        "render",
+        "--profile",
+        "laaja",
+        "--to",
+        "typst",
+        "--output-dir",
+        str(tmp_path / "_book.rendering"),
+    ]
     assert (tmp_path / "_book").is_dir() and not (tmp_path / "_book.rendering").exists()
-    assert env["HYTE_SKIP_CARDS"] == "1" and env["PATH"].split(os.pathsep)[0] == str(Path(os.sys.executable).parent)
-    assert result.rendered and result.warnings == ["WARN (/x.qmd) Unable to resolve crossref @fig-x"]
+    assert env["HYTE_SKIP_CARDS"] == "1" and env["PATH"].split(os.pathsep)[0] == str(
+        Path(os.sys.executable).parent
+    )
+    assert result.rendered and result.warnings == [
+        "WARN (/x.qmd) Unable to resolve crossref @fig-x"
+    ]
     assert result.output_dir == tmp_path / "_book" and out == ROOT / "_book"
 
 
@@ -498,8 +672,12 @@ def test_render_failure_is_one_line(monkeypatch):
     monkeypatch.setattr(render, "quarto_executable", lambda: "quarto")
     monkeypatch.setattr(render, "_quarto_version", lambda quarto: "1.9.18")
     with pytest.raises(HyteError, match=r"quarto render failed \(exit 1\): ERROR: bad chapter"):
-        render.render(load_config(root=ROOT), "laaja", None,
-                      runner=lambda *a: (1, ["Rendering", "ERROR: bad chapter", "Stack trace"]))
+        render.render(
+            load_config(root=ROOT),
+            "laaja",
+            None,
+            runner=lambda *a: (1, ["Rendering", "ERROR: bad chapter", "Stack trace"]),
+        )
 
 
 def test_old_quarto_is_refused(monkeypatch):
@@ -516,7 +694,12 @@ def test_formats_and_versions():
         render.formats_for("docx")
     assert render.parse_version("1.9.18") == (1, 9, 18)
     assert render.parse_version("nothing") is None
-    assert render.quarto_command("q", "laaja", ("html", "typst")) == ["q", "render", "--profile", "laaja"]
+    assert render.quarto_command("q", "laaja", ("html", "typst")) == [
+        "q",
+        "render",
+        "--profile",
+        "laaja",
+    ]
 
 
 def test_cli_render_without_quarto_exits_1_with_install_help(monkeypatch):

@@ -5,13 +5,22 @@ import json
 import pandas as pd
 import pytest
 
-from hyte.data import tidy_from_rows
+from hyte.data.snapshot import SnapshotBuilder, open_snapshot
+from hyte.data.tidy import tidy_from_rows
 from hyte.errors import HyteError
-from hyte.snapshot import SnapshotBuilder, open_snapshot
 
 
 def _table(regions, value=1.0):
-    rows = [{"indicator": 5, "region": 85, "year": 2024, "gender": "total", "value": value, "absValue": 10}]
+    rows = [
+        {
+            "indicator": 5,
+            "region": 85,
+            "year": 2024,
+            "gender": "total",
+            "value": value,
+            "absValue": 10,
+        }
+    ]
     return tidy_from_rows(rows, regions)[0]
 
 
@@ -52,7 +61,9 @@ def test_tampered_file_is_detected(tmp_path, regions):
     builder.set_table(_table(regions))
     snapshot = builder.finish()
     (tmp_path / "s" / "raw" / "r.json").write_bytes(b"[1]")
-    assert snapshot.verify() == [f"{tmp_path / 's' / 'raw' / 'r.json'}: sha256 differs from the manifest"]
+    assert snapshot.verify() == [
+        f"{tmp_path / 's' / 'raw' / 'r.json'}: sha256 differs from the manifest"
+    ]
 
 
 def test_missing_or_damaged_snapshot_is_a_clear_error(tmp_path):

@@ -7,9 +7,7 @@ import math
 import pytest
 from sotkanet_replay import SotkanetReplay
 
-from hyte.data import tidy_from_rows
-from hyte.errors import HyteError
-from hyte.sotkanet import (
+from hyte.data.sotkanet import (
     DEFAULT_USER_AGENT,
     MAX_RETRY_AFTER,
     SotkanetClient,
@@ -18,6 +16,8 @@ from hyte.sotkanet import (
     parse_json_rows,
     region_categories,
 )
+from hyte.data.tidy import tidy_from_rows
+from hyte.errors import HyteError
 
 
 @pytest.fixture
@@ -34,22 +34,28 @@ def test_data_request_repeats_years_and_genders_and_sends_a_user_agent(replay):
     response = _client(replay).data(683, [2023, 2021, 2022], genders=("total", "male"))
     path, args, headers = replay.log[-1]
     assert path == "json"
-    assert args == {"indicator": ["683"], "years": ["2021", "2022", "2023"],
-                    "genders": ["total", "male"]}
+    assert args == {
+        "indicator": ["683"],
+        "years": ["2021", "2022", "2023"],
+        "genders": ["total", "male"],
+    }
     assert headers["User-Agent"] == DEFAULT_USER_AGENT and DEFAULT_USER_AGENT.startswith("hyte/")
-    assert response.url.endswith("/json?indicator=683&years=2021&years=2022&years=2023"
-                                 "&genders=total&genders=male")
+    assert response.url.endswith(
+        "/json?indicator=683&years=2021&years=2022&years=2023&genders=total&genders=male"
+    )
     # 16 Kainuu-file regions + 22 other counties per year (962 is in both files) = 38 × 3 years
     assert len(response.data) == 38 * 3
     assert json.loads(response.raw) == [
         {k: r[k] for k in ("indicator", "region", "year", "gender", "value", "absValue")}
-        for r in response.data]
+        for r in response.data
+    ]
 
 
 def test_kajaani_2023_row_arrives_as_published(replay, fixtures_dir):
     with (fixtures_dir / "sotkanet_683_kainuu_2015_2023.csv").open(encoding="utf-8") as handle:
-        published = next(r for r in csv.DictReader(handle)
-                         if r["region"] == "94" and r["year"] == "2023")
+        published = next(
+            r for r in csv.DictReader(handle) if r["region"] == "94" and r["year"] == "2023"
+        )
     rows = _client(replay).data(683, [2023], genders=("total",)).data
     kajaani = next(r for r in rows if r["region"] == 94)
     assert kajaani["value"] == float(published["value"]) == 12.1
@@ -158,8 +164,14 @@ def test_rest_csv_response_parses(replay):
     rows = response.data
     assert len(rows) == 466
     country = next(r for r in rows if r["region"] == "658")
-    assert country == {"indicator": "127", "region": "658", "year": "2009", "gender": "total",
-                       "value": "5351427", "absValue": None}
+    assert country == {
+        "indicator": "127",
+        "region": "658",
+        "year": "2009",
+        "gender": "total",
+        "value": "5351427",
+        "absValue": None,
+    }
 
 
 def test_csv_header_variants_and_extra_columns(fixtures_dir, regions):
@@ -167,8 +179,10 @@ def test_csv_header_variants_and_extra_columns(fixtures_dir, regions):
     kainuu = parse_csv_rows(payload, "k.csv")
     assert len(kainuu) == 144
     assert set(kainuu[0]) == {"indicator", "region", "year", "gender", "value", "absValue"}
-    dotted = (b"indicator,region,year,gender,primary.value,absolute.value,region.title.fi\n"
-              b"683,94,2023,total,12.1,2386,Kajaani\n683,54,2023,total,,,Hyrynsalmi\n")
+    dotted = (
+        b"indicator,region,year,gender,primary.value,absolute.value,region.title.fi\n"
+        b"683,94,2023,total,12.1,2386,Kajaani\n683,54,2023,total,,,Hyrynsalmi\n"
+    )
     rows = parse_csv_rows(dotted, "dotted.csv")
     assert rows[0]["value"] == "12.1" and rows[0]["absValue"] == "2386"
     assert rows[1]["value"] is None and rows[1]["absValue"] is None

@@ -1,4 +1,4 @@
-"""hyte.stats against published reference values and independent computations (scipy)."""
+"""hyte.stats.stats against published reference values and independent computations (scipy)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from scipy import optimize
 from scipy import stats as sps
 
-from hyte import stats
-from hyte.stats import (
+from hyte.stats import stats
+from hyte.stats.stats import (
     TrendResult,
     byar_interval,
     compare,
@@ -211,7 +211,7 @@ def test_compare(lower, upper, reference, polarity, expected):
 
 
 def test_compare_accepts_the_catalog_enum_and_rejects_nonsense():
-    from hyte.catalog import Polarity
+    from hyte.data.catalog import Polarity
 
     assert compare(12.0, 11.0, 13.0, 10.0, Polarity.lower_is_better) == "worse"
     assert compare(math.nan, 11.0, 13.0, 10.0, "none") == "not_compared"

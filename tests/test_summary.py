@@ -1,4 +1,4 @@
-"""hyte.summary on a hand-made table with known answers and on real Sotkanet data (683, Kainuu)."""
+"""hyte.stats.summary on a hand-made table with known answers and on real Sotkanet data (683, Kainuu)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 from scipy import stats as sps
 
-from hyte import stats
-from hyte.catalog import Catalog, Indicator
-from hyte.data import tidy_from_rows, validate_tidy
+from hyte.data.catalog import Catalog, Indicator
+from hyte.data.tidy import tidy_from_rows, validate_tidy
 from hyte.errors import HyteError
-from hyte.summary import SUMMARY_COLUMNS, indicator_summary, label, strengths_and_concerns
+from hyte.stats import stats
+from hyte.stats.summary import SUMMARY_COLUMNS, indicator_summary, label, strengths_and_concerns
 
 EXPECTED_COLUMNS = [
     "indicator",

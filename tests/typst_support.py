@@ -43,16 +43,23 @@ def markdown_to_typst(markdown: str) -> str:
     widths = _colwidths(markdown)
     pattern = re.compile(
         r"#figure\(\s*align\(center\)\[(?P<table>#table\((?:(?!#figure\().)*?\n  \))\]\s*"
-        r", caption: \[(?P<cap>(?:(?!#figure\().)*?)\]\s*, kind: table\s*\)(?:\s*<(?P<id>[\w-]+)>)?", re.DOTALL)
+        r", caption: \[(?P<cap>(?:(?!#figure\().)*?)\]\s*, kind: table\s*\)(?:\s*<(?P<id>[\w-]+)>)?",
+        re.DOTALL,
+    )
 
     def wrap(match: re.Match) -> str:
         table = match["table"]
         if match["id"] and match["id"] in widths:
             cols = "(" + ", ".join(f"{w}%" for w in widths[match["id"]]) + ")"
             table = re.sub(r"columns: (\d+|\([^)]*\)),", f"columns: {cols},", table, count=1)
-        return ("#figure([\n" + table + "\n], caption: figure.caption(position: top, [\n"
-                + match["cap"] + "\n]), kind: \"quarto-float-tbl\", supplement: \"Taulukko\")\n"
-                + (f"<{match['id']}>" if match["id"] else ""))
+        return (
+            "#figure([\n"
+            + table
+            + "\n], caption: figure.caption(position: top, [\n"
+            + match["cap"]
+            + '\n]), kind: "quarto-float-tbl", supplement: "Taulukko")\n'
+            + (f"<{match['id']}>" if match["id"] else "")
+        )
 
     return pattern.sub(wrap, typst)
 
@@ -64,7 +71,13 @@ def compile_typst(body: str, folder: Path, *, name: str = "doc", rules: bool = T
 
     folder = Path(folder)
     # As in the book: the template first, then hyte's rules at the start of the body (index.qmd).
-    source = TEMPLATE_STAND_IN + "\n" + (RULES.read_text(encoding="utf-8") if rules else "") + "\n" + body
+    source = (
+        TEMPLATE_STAND_IN
+        + "\n"
+        + (RULES.read_text(encoding="utf-8") if rules else "")
+        + "\n"
+        + body
+    )
     path = folder / f"{name}.typ"
     path.write_text(source, encoding="utf-8")
     output = folder / f"{name}.pdf"
@@ -81,15 +94,18 @@ def text_positions(reader, pattern: str) -> list[tuple[int, float, str]]:
     found: list[tuple[int, float, str]] = []
     regex = re.compile(pattern)
     for index, page in enumerate(reader.pages):
+
         def visit(text, cm, tm, font, size, index=index):
             if regex.search(text or ""):
                 found.append((index, float(tm[5]) * float(cm[3]) + float(cm[5]), text.strip()))
+
         page.extract_text(visitor_text=visit)
     return found
 
 
-def overprinted(positions: list[tuple[int, float, str]], *, bottom: float = 60.0,
-                gap: float = 4.0) -> list[str]:
+def overprinted(
+    positions: list[tuple[int, float, str]], *, bottom: float = 60.0, gap: float = 4.0
+) -> list[str]:
     """Texts printed over others (less than ``gap`` pt apart on the same page) or below ``bottom``
     (into the footer)."""
     bad = []

@@ -24,8 +24,11 @@ class Config(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    county: str = Field("15", description="Wellbeing services county code (01–21, 90, 91), or "
-                        "'all': every municipality of the country (cards only)")
+    county: str = Field(
+        "15",
+        description="Wellbeing services county code (01–21, 90, 91), or "
+        "'all': every municipality of the country (cards only)",
+    )
     council_term: str = Field("2026-2029", description="Council term, 'YYYY-YYYY'")
     reporting_year: int = Field(2026, ge=2023, le=2100)
     snapshot: str = Field("demo", description="'demo', a folder under data/snapshots/, or a path")
@@ -42,8 +45,10 @@ class Config(BaseModel):
         if text.lower() == "all":
             return "all"
         if not text.isdigit() or len(text) > 2:
-            raise ValueError("a county code is 1–2 digits, e.g. 15 for Keski-Suomi, or 'all' for "
-                             "every municipality of the country")
+            raise ValueError(
+                "a county code is 1–2 digits, e.g. 15 for Keski-Suomi, or 'all' for "
+                "every municipality of the country"
+            )
         return text.zfill(2)
 
     @field_validator("council_term")
@@ -83,7 +88,7 @@ class Config(BaseModel):
     @property
     def snapshot_path(self) -> Path:
         """The snapshot folder the configuration names."""
-        from hyte.snapshot import resolve_snapshot_path
+        from hyte.data.snapshot import resolve_snapshot_path
 
         return resolve_snapshot_path(self.snapshot, self.root)
 
@@ -116,7 +121,7 @@ def _check_county(config: Config, path: Path) -> None:
     reference = config.root / "data" / "reference"
     if config.county == "all" or not (reference / "counties.csv").is_file():
         return
-    from hyte.regions import load_regions
+    from hyte.data.regions import load_regions
 
     try:
         load_regions(reference).county(config.county)
@@ -131,5 +136,7 @@ def _check_outputs(config: Config, path: Path) -> None:
         value = getattr(config.outputs, name)
         target = config.path(value).resolve()
         if target == root or not target.is_relative_to(root):
-            raise HyteError(f"{path}: field 'outputs.{name}': '{value}' is not a folder inside the "
-                            f"project ({root}): name a subfolder such as 'municipal_cards'.")
+            raise HyteError(
+                f"{path}: field 'outputs.{name}': '{value}' is not a folder inside the "
+                f"project ({root}): name a subfolder such as 'municipal_cards'."
+            )

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from hyte.catalog import Catalog, load_catalog
 from hyte.config import Config, load_config
-from hyte.regions import COUNTRY_SOTKANET_ID, County, Municipality, Regions, load_regions
-from hyte.snapshot import Snapshot, open_snapshot
+from hyte.data.catalog import Catalog, load_catalog
+from hyte.data.regions import COUNTRY_SOTKANET_ID, County, Municipality, Regions, load_regions
+from hyte.data.snapshot import Snapshot, open_snapshot
 
 
 @dataclass
@@ -25,16 +25,18 @@ class Context:
 
     @cached_property
     def table(self) -> pd.DataFrame:
-        """The snapshot's rows, with the values imported from outside Sotkanet (hyte.local) beside
+        """The snapshot's rows, with the values imported from outside Sotkanet (hyte.data.local) beside
         them (where both have a value for the same key, the snapshot's is kept)."""
-        from hyte.local import combine, tidy_local
+        from hyte.data.local import combine, tidy_local
 
-        return combine(self.snapshot.table(), tidy_local(self.local_values, self.catalog, self.regions))
+        return combine(
+            self.snapshot.table(), tidy_local(self.local_values, self.catalog, self.regions)
+        )
 
     @cached_property
     def local_values(self) -> pd.DataFrame:
-        """The values imported with `hyte import --local`, with their provenance (hyte.local)."""
-        from hyte.local import read_values
+        """The values imported with `hyte import --local`, with their provenance (hyte.data.local)."""
+        from hyte.data.local import read_values
 
         return read_values(self.config.root)
 
@@ -90,7 +92,7 @@ def load_context(
 
 def _with_local_catalog(catalog: Catalog, root: Path) -> Catalog:
     """The catalog with the entries of ``data/local/indicators.yml`` when that file exists."""
-    from hyte.local import load_local_catalog, local_dir, with_local
+    from hyte.data.local import load_local_catalog, local_dir, with_local
 
     path = local_dir(root) / "indicators.yml"
     return with_local(catalog, load_local_catalog(path, catalog)) if path.is_file() else catalog

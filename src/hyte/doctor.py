@@ -15,11 +15,28 @@ from hyte import __version__
 from hyte.config import Config
 from hyte.errors import HyteError
 
-PACKAGES = ["pandas", "numpy", "scipy", "pyarrow", "matplotlib", "seaborn", "papermill", "nbclient",
-            "ipykernel", "pydantic", "pyyaml", "requests", "tenacity", "typer", "rich"]
-QUARTO_HELP = ("Quarto not found. Install it (1.9 or newer) from https://quarto.org/docs/get-started/ , "
-               "or `pip install -e \".[quarto]\"` (downloads Quarto while installing), "
-               "or `conda env create -f environment.yml`.")
+PACKAGES = [
+    "pandas",
+    "numpy",
+    "scipy",
+    "pyarrow",
+    "matplotlib",
+    "seaborn",
+    "papermill",
+    "nbclient",
+    "ipykernel",
+    "pydantic",
+    "pyyaml",
+    "requests",
+    "tenacity",
+    "typer",
+    "rich",
+]
+QUARTO_HELP = (
+    "Quarto not found. Install it (1.9 or newer) from https://quarto.org/docs/get-started/ , "
+    'or `pip install -e ".[quarto]"` (downloads Quarto while installing), '
+    "or `conda env create -f environment.yml`."
+)
 
 
 def quarto_version() -> str | None:
@@ -60,12 +77,14 @@ def run_doctor(config: Config, console: Console | None = None) -> int:
     table.add_row("council term", config.council_term)
     table.add_row("reporting year", str(config.reporting_year))
     try:
-        from hyte.snapshot import open_snapshot
+        from hyte.data.snapshot import open_snapshot
 
         snapshot = open_snapshot(config.snapshot_path)
         kind = "[bold yellow]DEMO DATA (synthetic)[/]" if snapshot.synthetic else snapshot.source
-        table.add_row("snapshot", f"{snapshot.id}: {snapshot.path} – {kind}, "
-                                  f"{snapshot.manifest.get('rows', '?')} rows")
+        table.add_row(
+            "snapshot",
+            f"{snapshot.id}: {snapshot.path} – {kind}, {snapshot.manifest.get('rows', '?')} rows",
+        )
         damaged = snapshot.verify()
         if damaged:
             problems += 1
@@ -74,7 +93,7 @@ def run_doctor(config: Config, console: Console | None = None) -> int:
         problems += 1
         table.add_row("snapshot", f"[red]{exc}[/]")
     try:
-        from hyte.catalog import load_catalog
+        from hyte.data.catalog import load_catalog
 
         catalog = load_catalog(config.catalog_path)
         table.add_row("catalog", f"{config.catalog_path}: {len(catalog)} indicators")
@@ -86,23 +105,34 @@ def run_doctor(config: Config, console: Console | None = None) -> int:
     if problems:
         console.print(f"[red]{problems} problem(s) found.[/]")
     else:
-        console.print("[green]Ready[/]" + ("" if quarto else " (everything up to the Quarto render).")
-                      + (f" [yellow]The snapshot limits what the reports can say ({limits} warning(s) "
-                         "above).[/]" if limits else ""))
+        console.print(
+            "[green]Ready[/]"
+            + ("" if quarto else " (everything up to the Quarto render).")
+            + (
+                f" [yellow]The snapshot limits what the reports can say ({limits} warning(s) "
+                "above).[/]"
+                if limits
+                else ""
+            )
+        )
     return 1 if problems else 0
 
 
 def _fitness(config: Config, console: Console) -> int:
-    """Print the snapshot's fitness report (hyte.fitness); return its number of warnings."""
+    """Print the snapshot's fitness report (hyte.data.fitness); return its number of warnings."""
     try:
-        from hyte.catalog import load_catalog
-        from hyte.fitness import assess_snapshot
-        from hyte.regions import load_regions
-        from hyte.snapshot import open_snapshot
+        from hyte.data.catalog import load_catalog
+        from hyte.data.fitness import assess_snapshot
+        from hyte.data.regions import load_regions
+        from hyte.data.snapshot import open_snapshot
 
         regions = load_regions(config.root / "data" / "reference")
-        fitness = assess_snapshot(open_snapshot(config.snapshot_path), load_catalog(config.catalog_path),
-                                  regions.county(config.county), regions)
+        fitness = assess_snapshot(
+            open_snapshot(config.snapshot_path),
+            load_catalog(config.catalog_path),
+            regions.county(config.county),
+            regions,
+        )
     except HyteError:
         return 0  # already reported in the table
     for line in fitness.lines():

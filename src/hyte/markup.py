@@ -12,7 +12,7 @@ a goal containing ``<script>`` or ``**bold** [link](x)`` shows those characters,
 - :func:`md_text` is one line of Markdown (no-break spaces kept), for sentences printed into chapters;
   :func:`attribute_text` a double-quoted Pandoc attribute value (``fig-alt``); :func:`plain_figure_text`
   draws a figure with no text read as matplotlib mathtext (``$``); :func:`typst_string` a typst string
-  literal. (hyte.style's matplotlib settings also switch mathtext off for the card figures.)
+  literal. (hyte.figures.style's matplotlib settings also switch mathtext off for the card figures.)
 
 Quarto expands shortcodes (``{{< env HOME >}}``) before Pandoc parses the text: escaped braces
 (``\{\{\<``) and character references (``&#123;``) hide them; in an attribute value, where neither
@@ -126,7 +126,9 @@ def escape_html(text: object) -> str:
         return ""
     if isinstance(text, Raw):
         return str(text)
-    return "".join(_HTML_MARKDOWN_SPECIAL.get(ch) or html.escape(ch, quote=True) for ch in str(text))
+    return "".join(
+        _HTML_MARKDOWN_SPECIAL.get(ch) or html.escape(ch, quote=True) for ch in str(text)
+    )
 
 
 def _cell(value: object) -> str:

@@ -39,8 +39,9 @@ def _construct_int_keeping_zeros(loader: _UniqueKeyLoader, node: yaml.ScalarNode
     return loader.construct_yaml_int(node)
 
 
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-                                 _construct_unique_mapping)
+_UniqueKeyLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping
+)
 _UniqueKeyLoader.add_constructor("tag:yaml.org,2002:int", _construct_int_keeping_zeros)
 
 
@@ -57,7 +58,9 @@ def decode_text(data: bytes, path: Path) -> str:
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError:
-            raise HyteError(f"{path}: broken UTF-16 text: save it as UTF-8 and run again.") from None
+            raise HyteError(
+                f"{path}: broken UTF-16 text: save it as UTF-8 and run again."
+            ) from None
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -82,7 +85,9 @@ def loads_yaml(text: str, path: Path) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise HyteError(f"{path}:{where}: YAML syntax error: {problem}. Fix the file and run again.") from None
+        raise HyteError(
+            f"{path}:{where}: YAML syntax error: {problem}. Fix the file and run again."
+        ) from None
 
 
 def read_yaml(path: Path) -> Any:
@@ -103,8 +108,10 @@ def read_yaml(path: Path) -> Any:
 def decimal_comma_hint(error: dict) -> str:
     """For a number key (``{value: 7,9}`` parses as keys ``value: 7`` and ``9``): say so."""
     if "Keys should be strings" in str(error.get("msg")) and isinstance(error.get("input"), int):
-        return (" (a decimal comma? In YAML '{value: 7,9}' is two keys: write the number with a "
-                "point, 7.9)")
+        return (
+            " (a decimal comma? In YAML '{value: 7,9}' is two keys: write the number with a "
+            "point, 7.9)"
+        )
     return ""
 
 

@@ -1,0 +1,1 @@
+"""The Quarto book: chapter functions, generated files, maps and overview, render and pre-render."""

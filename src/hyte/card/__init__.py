@@ -1,0 +1,1 @@
+"""The municipal card: its content (web) and its print layout."""

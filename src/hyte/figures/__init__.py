@@ -1,0 +1,1 @@
+"""Figures: the style, the matplotlib figures, their files, alt text and PNG optimising."""

@@ -1,0 +1,1 @@
+"""HYTE-kerroin: the model (score, rank, euros) and its chapter text."""

@@ -1,0 +1,1 @@
+"""Running many cards: the parallel incremental batch and warm kernels."""

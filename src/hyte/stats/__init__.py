@@ -1,0 +1,1 @@
+"""Statistics on the tidy table: intervals, comparisons, trends, the per-indicator summary."""
