@@ -188,6 +188,19 @@ def plan_baselines(
         typer.echo("Run with --write to update the plan file.")
 
 
+def _plan(settings):
+    """The validated plan named by the configuration."""
+    from hyte.data.catalog import load_catalog
+    from hyte.data.regions import load_regions
+    from hyte.plan.plan import load_plan
+
+    return load_plan(
+        settings.plan_path,
+        load_catalog(settings.catalog_path),
+        load_regions(settings.root / "data" / "reference"),
+    )
+
+
 @app.command("plan-form")
 @clear_errors
 def plan_form(
@@ -199,17 +212,9 @@ def plan_form(
     config: ConfigOption = None,
 ) -> None:
     """Excel workbooks for the measures' progress: one per responsible party, measures pre-filled."""
-    from hyte.data.catalog import load_catalog
-    from hyte.data.regions import load_regions
-    from hyte.plan.plan import load_plan
     from hyte.plan.plan_forms import write_forms
 
-    settings = _config(config)
-    plan = load_plan(
-        settings.plan_path,
-        load_catalog(settings.catalog_path),
-        load_regions(settings.root / "data" / "reference"),
-    )
+    plan = _plan(_config(config))
     paths = write_forms(plan, year, output)
     typer.echo(f"{len(paths)} workbook(s) for {year} written to {output}:")
     for path in paths:
@@ -233,17 +238,9 @@ def plan_progress(
     config: ConfigOption = None,
 ) -> None:
     """Read filled progress workbooks into data/plan/seuranta/<year>.yml (all or nothing)."""
-    from hyte.data.catalog import load_catalog
-    from hyte.data.regions import load_regions
-    from hyte.plan.plan import load_plan
     from hyte.plan.plan_forms import import_forms
 
-    settings = _config(config)
-    plan = load_plan(
-        settings.plan_path,
-        load_catalog(settings.catalog_path),
-        load_regions(settings.root / "data" / "reference"),
-    )
+    plan = _plan(_config(config))
     result = import_forms(plan, files, year=year, dry_run=dry_run)
     for line in result.lines():
         typer.echo(line)
