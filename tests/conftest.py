@@ -28,3 +28,17 @@ def regions():
     from hyte.data.regions import load_regions
 
     return load_regions(ROOT / "data" / "reference")
+
+
+@pytest.fixture(scope="session")
+def laaja_render():
+    """The demo cards and one render of the laaja book, shared by every render test (needs Quarto):
+    (config, render result)."""
+    from hyte.book.render import render
+    from hyte.config import load_config
+    from hyte.run.batch import run_cards
+
+    config = load_config(root=ROOT)
+    cards = run_cards(config, progress=False)
+    assert not cards.failed, [c.failure_line() for c in cards.failed]
+    return config, render(config, "laaja", echo=lambda line: None)

@@ -16,7 +16,6 @@ import pytest
 
 from hyte.book import files as book
 from hyte.book.render import render
-from hyte.config import load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,14 +30,8 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def built():
-    from hyte.run.batch import run_cards
-
-    config = load_config(root=ROOT)
-    cards = run_cards(config, progress=False)
-    assert not cards.failed, [c.failure_line() for c in cards.failed]
-    result = render(config, "laaja", echo=lambda line: None)
-    return config, result
+def built(laaja_render):
+    return laaja_render
 
 
 def test_html_site_and_pdf_exist(built):

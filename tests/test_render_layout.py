@@ -11,9 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from hyte.book.render import render
-from hyte.config import load_config
-
 ROOT = Path(__file__).resolve().parents[1]
 
 pytestmark = [
@@ -27,13 +24,8 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def rendered():
-    from hyte.run.batch import run_cards
-
-    config = load_config(root=ROOT)
-    cards = run_cards(config, progress=False)
-    assert not cards.failed
-    return render(config, "laaja", echo=lambda line: None)
+def rendered(laaja_render):
+    return laaja_render[1]
 
 
 def test_pdf_length_and_table_of_contents(rendered):
