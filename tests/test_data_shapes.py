@@ -115,6 +115,7 @@ _CARDS: dict[tuple[str, str], list[str]] = {}
 def _cards(root: Path, codes: list[str]) -> dict[str, list[str]]:
     """Every section's Markdown of the municipalities' cards (made once per project and code)."""
     from hyte.card import card
+    from hyte.card.print_card import print_card_markdown
 
     out = {}
     for code in codes:
@@ -125,6 +126,7 @@ def _cards(root: Path, codes: list[str]) -> dict[str, list[str]]:
         texts = [getattr(kortti, name)().data for name in CARD_SECTIONS if name != "plan"]
         kortti.plan()  # runs; its goal texts are the plan's own words, not findings
         texts += [kortti.group_section(g).data for g in kortti.ctx.catalog.ordered_groups()]
+        texts.append(print_card_markdown(kortti))  # the council's PDF layout says the same
         out[code] = _CARDS[(str(root), code)] = texts
     return out
 

@@ -879,11 +879,7 @@ class Card:
         ]
         note_text = "".join(f"\n{_md(n)}\n" for n in notes if n)
         if outcomes.nothing_compared(summary):
-            return _markdown(
-                "Vahvuuksia ja haasteita ei voi tässä aineistossa arvioida: yhtään "
-                "vertailua hyvinvointialueeseen tai koko maahan eikä yhtään "
-                "trenditestiä voitu tehdä.\n" + note_text
-            )
+            return _markdown(outcomes.NOTHING_COMPARED_FI + "\n" + note_text)
         text = strengths_and_concerns_markdown(summary, self.language)
         intro = (
             "Vahvuuksiksi ja haasteiksi on poimittu indikaattorit, joissa kunnan arvo eroaa "

@@ -21,7 +21,7 @@ import pandas as pd
 
 from hyte.fmt import keep_together
 from hyte.markup import Raw, escape_markdown, markdown_table
-from hyte.stats import stats
+from hyte.stats import outcomes, stats
 
 __all__ = [
     "COMPACT_HEADERS",
@@ -117,10 +117,13 @@ def key_figures_markdown(summary: pd.DataFrame, county_name: str) -> str:
             count("vs_country", (stats.NOT_COMPARED,)),
         ],
     ]
+    tested = len(outcomes.tested(summary))
     trends = (
-        f"Kehitys viiden viimeisen mittauksen aikana: merkitsevästi paraneva "
-        f"{int((summary['trend'] == stats.IMPROVING).sum())}, heikkenevä "
-        f"{int((summary['trend'] == stats.WORSENING).sum())} indikaattorissa."
+        f"Kehitys viiden viimeisen mittauksen aikana (testattu {tested} indikaattorissa): "
+        f"merkitsevästi paraneva {int((summary['trend'] == stats.IMPROVING).sum())}, heikkenevä "
+        f"{int((summary['trend'] == stats.WORSENING).sum())}."
+        if tested
+        else "Kehitystä ei voitu testata yhdessäkään indikaattorissa."
         if len(summary)
         else ""
     )
@@ -170,13 +173,13 @@ def print_card_markdown(kortti) -> str:
     parts.append(key_figures_markdown(summary, kortti.county.name_fi))
     parts.append("## Vahvuudet ja haasteet {.unlisted}\n")
     strengths = compact_strengths_markdown(summary, kortti.language)
-    parts.append(
-        strengths
-        if strengths
-        else "Yhdessäkään indikaattorissa kunnan arvo ei eronnut tilastollisesti merkitsevästi "
-        "hyvinvointialueesta tai koko maasta, eikä merkitsevää paranevaa tai heikkenevää "
-        "kehitystä havaittu.\n"
-    )
+    if not strengths:  # only what was made: the same rule as the HTML card's strengths
+        strengths = (
+            outcomes.NOTHING_COMPARED_FI
+            if outcomes.nothing_compared(summary)
+            else outcomes.made_sentence(summary, differences_found=False, trends_found=False)
+        ) + "\n"
+    parts.append(strengths)
     parts.append(PAGE_BREAK)
     parts.append("## Pääindikaattorit {.unlisted}\n")
     parts.append(_print_figure(str(kortti.spine().data)))
@@ -187,8 +190,8 @@ def print_card_markdown(kortti) -> str:
     else:
         caption = (
             f"Kaikki indikaattorit: {kortti.name}, vertailukohtana {kortti.county.name_fi} "
-            "(Alue) ja koko maa. Vrt. = tilastollisesti merkitsevä ero (95\u00a0%:n "
-            "luottamusväli). Luottamusvälit, lukumäärät ja kehityksen vuodet ovat "
+            "(Alue) ja koko maa. Vrt. = vertailu 95\u00a0%:n luottamusvälillä; – = ei verrattu "
+            "(syyt tekstissä). Luottamusvälit, lukumäärät ja kehityksen vuodet ovat "
             "verkkosivun kuntakortissa ja sen CSV-tiedostossa."
         )
         caption = keep_together(escape_markdown(caption, inline=True))

@@ -36,6 +36,7 @@ __all__ = [
     "STALE_RULE_FI",
     "TESTED",
     "TREND_RULE_FI",
+    "NOTHING_COMPARED_FI",
     "compared",
     "made_sentence",
     "not_compared_sentence",
@@ -50,6 +51,13 @@ __all__ = [
 COMPARED = (stats.BETTER, stats.SIMILAR, stats.WORSE, stats.HIGHER, stats.LOWER)
 TESTED = (stats.IMPROVING, stats.WORSENING, stats.INCREASING, stats.DECREASING, stats.NO_CHANGE)
 _BENCHMARK = {"vs_county": "hyvinvointialueeseen", "vs_country": "koko maahan"}
+
+
+#: The card's (HTML and print) strengths and concerns when no comparison or trend test could be made.
+NOTHING_COMPARED_FI = (
+    "Vahvuuksia ja haasteita ei voi tässä aineistossa arvioida: yhtään vertailua "
+    "hyvinvointialueeseen tai koko maahan eikä yhtään trenditestiä voitu tehdä."
+)
 
 
 def compared(rows: pd.DataFrame, column: str) -> pd.DataFrame:
