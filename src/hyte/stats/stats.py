@@ -27,6 +27,8 @@ References:
 
 from __future__ import annotations
 
+import functools
+
 import bisect
 import math
 from collections.abc import Hashable, Iterable, Mapping, Sequence
@@ -110,7 +112,13 @@ def _z(confidence: float) -> float:
     """Two-sided standard normal quantile: 0.95 -> 1.959964."""
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be between 0 and 1, got {confidence!r}")
-    return float(_sps.norm.ppf(1 - (1 - confidence) / 2))
+    return _normal_quantile(1 - (1 - confidence) / 2)
+
+
+@functools.lru_cache(maxsize=64)
+def _normal_quantile(probability: float) -> float:
+    """scipy's normal quantile, remembered (every interval asks for the same one or two)."""
+    return float(_sps.norm.ppf(probability))
 
 
 def _arrays(*values: Any) -> tuple[bool, list[np.ndarray]]:
