@@ -92,14 +92,15 @@ def nice_ticks(low: float, high: float, nbins: int | str = 4, *, steps=None, int
 
 def autoscale(values: Iterable[float], margin: float = 0.05) -> tuple[float, float]:
     """The view limits matplotlib gives to data ``values``: their range with ``margin`` on each side
-    (a single value gets ±5 % of itself, or ±0,05 at zero); (0, 1) without finite values."""
+    (a single value is first widened by ±5 % of itself, or ±0,05 at zero); (0, 1) without finite
+    values."""
     finite = [float(v) for v in values if v is not None and math.isfinite(float(v))]
     if not finite:
         return 0.0, 1.0
     low, high = min(finite), max(finite)
-    if high == low:
+    if high == low:  # matplotlib widens a single value by 5 % first, then adds the margins
         delta = abs(low) * 0.05 if low else 0.05
-        return low - delta, high + delta
+        low, high = low - delta, high + delta
     pad = (high - low) * margin
     return low - pad, high + pad
 
