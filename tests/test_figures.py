@@ -14,10 +14,9 @@ import pytest
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
-from hyte.figures.svg import SvgFigure
-
 from hyte.data.catalog import Indicator
 from hyte.figures import figures, style
+from hyte.figures.svg import SvgFigure
 from hyte.stats.summary import SUMMARY_COLUMNS
 
 TOWN, COUNTY, COUNTRY = 85, 965, 658
@@ -281,7 +280,9 @@ def test_spine_chart_draws_the_data(summary):
     rows = fig.panels[0]["rows"]
     assert [r["indicator"] for r in rows] == list(data["indicator"])
     dots = [r["x_value"] for r in rows if r["x_value"] is not None]
-    assert sorted(round(x, 9) for x in dots) == sorted(round(x, 9) for x in data["x_value"].dropna())
+    assert sorted(round(x, 9) for x in dots) == sorted(
+        round(x, 9) for x in data["x_value"].dropna()
+    )
     # each dot has its category's colour
     colours = {r["colour"] for r in rows if r["colour"]}
     assert colours == {style.SIGNIFICANCE[k].color.upper() for k in ("worse", "better", "higher")}

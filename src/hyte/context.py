@@ -54,7 +54,9 @@ class Context:
         grouping of the table per context: a card reads its municipality, county and country many
         times, and a scan of the whole table (the whole country: over a million rows) each time
         was most of the work."""
-        frames = [self._rows_by_region[int(r)] for r in region_ids if int(r) in self._rows_by_region]
+        frames = [
+            self._rows_by_region[int(r)] for r in region_ids if int(r) in self._rows_by_region
+        ]
         if not frames:
             return self.table.iloc[0:0]
         return frames[0] if len(frames) == 1 else pd.concat(frames)

@@ -557,7 +557,9 @@ def sex_differences(
     ids = [i.id for i in wanted]
     subset = table[table["region_id"] == int(region_id)]
     subset = subset[
-        subset["indicator"].isin(ids) & subset["sex"].isin(["female", "male"]) & subset["value"].notna()
+        subset["indicator"].isin(ids)
+        & subset["sex"].isin(["female", "male"])
+        & subset["value"].notna()
     ]
     # One pass over the table (not one scan and two pivots per indicator): indicator -> sex ->
     # year -> (value, count), the first row of each kept.

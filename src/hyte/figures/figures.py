@@ -238,7 +238,9 @@ def spine_chart(
     }
     value_texts = [
         (
-            "salattu" if r["suppressed"] else _value_text(r["value"], int(r["decimals"]), r["unit"]),
+            "salattu"
+            if r["suppressed"]
+            else _value_text(r["value"], int(r["decimals"]), r["unit"]),
             _value_text(
                 r["benchmark_value"] if benchmark == "county" else r["other_value"],
                 int(r["decimals"]),
@@ -285,16 +287,22 @@ def spine_chart(
             svg.LegendEntry(f"{bench_name} (keskiviiva)", _bar_handle(bench_colour, 1.6))
         )
     if drawn["other"]:
-        entries.append(svg.LegendEntry(other_name, _marker_handle("|", 11, None, other_colour, 2.2)))
+        entries.append(
+            svg.LegendEntry(other_name, _marker_handle("|", 11, None, other_colour, 2.2))
+        )
     if drawn["range"]:
-        entries.append(svg.LegendEntry("Alueen kunnat: pienin–suurin", _patch_handle(style.RANGE_OUTER)))
+        entries.append(
+            svg.LegendEntry("Alueen kunnat: pienin–suurin", _patch_handle(style.RANGE_OUTER))
+        )
         entries.append(
             svg.LegendEntry("Alueen kunnat: keskimmäinen puolet", _patch_handle(style.RANGE_INNER))
         )
     if stale.any():
         entries.append(svg.LegendEntry("* vanha tieto: ei vertailua"))
     handle = 2.0 * small
-    _, _, legend_height = svg.legend_size(entries, columns=2, size=small, handle=handle, width=width)
+    _, _, legend_height = svg.legend_size(
+        entries, columns=2, size=small, handle=handle, width=width
+    )
     height = head + body + 0.45 * cm + legend_height + 4
     canvas = svg.Canvas(width, height)
 
@@ -307,15 +315,21 @@ def spine_chart(
     canvas.text(columns["label"], head_y, "Indikaattori\nvuosi · yksikkö", **bold)
     canvas.text(columns["region"], head_y, _wrap(region_name, 12), anchor="end", **bold)
     canvas.text(columns["county"], head_y, "Alue", anchor="end", **bold)
-    canvas.text(columns["country"], head_y, _wrap(country_name.capitalize(), 10), anchor="end", **bold)
+    canvas.text(
+        columns["country"], head_y, _wrap(country_name.capitalize(), 10), anchor="end", **bold
+    )
     canvas.text(to_x(-1.1), head_y, "◀ heikompi", **bold)
     canvas.text(to_x(1.1), head_y, "parempi ▶", anchor="end", **bold)
 
     edges = np.concatenate([[0.0], np.cumsum(heights)]) + head
     for i in range(1, n, 2):  # zebra striping for reading across
         canvas.rect(
-            table_left, edges[i], spine_right - table_left, heights[i],
-            fill=style.NEUTRALS["grey_lighter"], opacity=0.4,
+            table_left,
+            edges[i],
+            spine_right - table_left,
+            heights[i],
+            fill=style.NEUTRALS["grey_lighter"],
+            opacity=0.4,
         )
     rows: list[dict[str, Any]] = []
     half = 0.27 * cm
@@ -327,13 +341,21 @@ def spine_chart(
             sub += " · arvo salattu"
         if stale[i]:
             sub += " · vanha tieto*"
-        canvas.text(columns["label"], y + (0.06 + 0.11 * lines) * cm, label, size=size,
-                    valign="bottom")
-        canvas.text(columns["label"], y + (0.10 + 0.11 * lines) * cm, sub, size=small - 0.5,
-                    colour=style.MUTED_TEXT, valign="top")
+        canvas.text(
+            columns["label"], y + (0.06 + 0.11 * lines) * cm, label, size=size, valign="bottom"
+        )
+        canvas.text(
+            columns["label"],
+            y + (0.10 + 0.11 * lines) * cm,
+            sub,
+            size=small - 0.5,
+            colour=style.MUTED_TEXT,
+            valign="top",
+        )
         own_text, county_text, country_text = value_texts[i]
-        canvas.text(columns["region"], y, own_text, size=size, bold=True, anchor="end",
-                    valign="center")
+        canvas.text(
+            columns["region"], y, own_text, size=size, bold=True, anchor="end", valign="center"
+        )
         canvas.text(columns["county"], y, county_text, size=size, anchor="end", valign="center")
         canvas.text(columns["country"], y, country_text, size=size, anchor="end", valign="center")
         row: dict[str, Any] = {
@@ -350,15 +372,19 @@ def spine_chart(
         rows.append(row)
         if math.isnan(r["scale"]):
             row["note"] = "ei vertailuarvoa"
-            canvas.text(to_x(0.06), y, row["note"], size=small, colour=style.MUTED_TEXT,
-                        valign="center")
+            canvas.text(
+                to_x(0.06), y, row["note"], size=small, colour=style.MUTED_TEXT, valign="center"
+            )
             continue
         if r["peer_n"] >= 2 and not math.isnan(r["x_peer_min"]):
             low, high = sorted((r["x_peer_min"], r["x_peer_max"]))
             q_low, q_high = sorted((r["x_peer_q25"], r["x_peer_q75"]))
-            canvas.rect(to_x(low), y - half, to_x(high) - to_x(low), 2 * half, fill=style.RANGE_OUTER)
-            canvas.rect(to_x(q_low), y - half, to_x(q_high) - to_x(q_low), 2 * half,
-                        fill=style.RANGE_INNER)
+            canvas.rect(
+                to_x(low), y - half, to_x(high) - to_x(low), 2 * half, fill=style.RANGE_OUTER
+            )
+            canvas.rect(
+                to_x(q_low), y - half, to_x(q_high) - to_x(q_low), 2 * half, fill=style.RANGE_INNER
+            )
             row["range"] = (low, q_low, q_high, high)
         if not math.isnan(r["x_other"]):
             row["x_other"] = float(r["x_other"])
@@ -369,20 +395,40 @@ def spine_chart(
         if math.isnan(r["scale"]):
             continue
         if row["x_other"] is not None:
-            canvas.marker(to_x(row["x_other"]), y, "|", 12, fill=None, edge=other_colour,
-                          edge_width=2.2)
+            canvas.marker(
+                to_x(row["x_other"]), y, "|", 12, fill=None, edge=other_colour, edge_width=2.2
+            )
         if not math.isnan(r["x_value"]):
             look = style.SIGNIFICANCE.get(r["comparison"], style.SIGNIFICANCE["not_compared"])
-            canvas.marker(to_x(r["x_value"]), y, look.marker, math.sqrt(70), fill=look.color,
-                          edge=look.edge, edge_width=0.9)
-            row.update(x_value=float(r["x_value"]), comparison=str(r["comparison"]),
-                       colour=look.color.upper())
+            canvas.marker(
+                to_x(r["x_value"]),
+                y,
+                look.marker,
+                math.sqrt(70),
+                fill=look.color,
+                edge=look.edge,
+                edge_width=0.9,
+            )
+            row.update(
+                x_value=float(r["x_value"]),
+                comparison=str(r["comparison"]),
+                colour=look.color.upper(),
+            )
         elif r["suppressed"]:
             row["note"] = "salattu"
-            canvas.text(to_x(0.06), y, "salattu", size=small, colour=style.MUTED_TEXT,
-                        valign="center")
-    svg.draw_legend(canvas, entries, x=table_left + 4, y=head + body + 0.45 * cm, columns=2,
-                    size=small, handle=handle, width=width - 8)
+            canvas.text(
+                to_x(0.06), y, "salattu", size=small, colour=style.MUTED_TEXT, valign="center"
+            )
+    svg.draw_legend(
+        canvas,
+        entries,
+        x=table_left + 4,
+        y=head + body + 0.45 * cm,
+        columns=2,
+        size=small,
+        handle=handle,
+        width=width - 8,
+    )
 
     alt = _spine_alt(
         data,
@@ -518,7 +564,9 @@ def trend_small_multiples(
     descriptions = []
     first_year = last_year = None
     drawn = {"band": False, "county": False, "country": False}
-    series = _series_index(table, [i.id for i in indicators], (region_id, county_id, country_id), sex)
+    series = _series_index(
+        table, [i.id for i in indicators], (region_id, county_id, country_id), sex
+    )
     # One year range for every panel of the figure: the last ``years`` years of any of its series.
     all_years = (
         np.concatenate([frame["year"].to_numpy() for frame in series.values()])
@@ -579,7 +627,10 @@ def trend_small_multiples(
         drawn["county"] |= bool(len(county))
         drawn["country"] |= bool(len(country))
         panel["lines"] = {
-            "country": (country["year"].to_numpy(dtype=float), country["value"].to_numpy(dtype=float)),
+            "country": (
+                country["year"].to_numpy(dtype=float),
+                country["value"].to_numpy(dtype=float),
+            ),
             "county": (county["year"].to_numpy(dtype=float), county["value"].to_numpy(dtype=float)),
             "municipality": (years_own, own["value"].to_numpy(dtype=float)),
         }
@@ -633,8 +684,15 @@ def trend_small_multiples(
         entries.append(svg.LegendEntry(county_name, _line_handle(style.COUNTY_LINE)))
     if drawn["country"]:
         entries.append(svg.LegendEntry(country_name, _line_handle(style.COUNTRY_LINE)))
-    figure = _draw_trend_panels(panels, entries, ncols=ncols, nrows=nrows, panel_cm=panel_cm,
-                                legend_cm=legend_cm, medium=medium)
+    figure = _draw_trend_panels(
+        panels,
+        entries,
+        ncols=ncols,
+        nrows=nrows,
+        panel_cm=panel_cm,
+        legend_cm=legend_cm,
+        medium=medium,
+    )
     figure.drawn = dict(drawn)  # what was drawn, for the caption (hyte.card.card)
 
     span = f" vuosina {first_year}–{last_year}" if first_year is not None else ""
@@ -675,11 +733,25 @@ def _line_handle(line: dict, *, band: bool = False):
     def draw(canvas: svg.Canvas, x: float, y: float, length: float) -> None:
         if band:
             canvas.rect(x, y - 3.5, length, 7, fill=line["color"], opacity=style.CI_BAND_ALPHA)
-        canvas.line(x, y, x + length, y, colour=line["color"], width=line["linewidth"],
-                    style_code=line["linestyle"], cap="round" if line["linestyle"] == "-" else "butt")
+        canvas.line(
+            x,
+            y,
+            x + length,
+            y,
+            colour=line["color"],
+            width=line["linewidth"],
+            style_code=line["linestyle"],
+            cap="round" if line["linestyle"] == "-" else "butt",
+        )
         if line.get("marker"):
-            canvas.marker(x + length / 2, y, line["marker"], line["markersize"],
-                          fill=line["color"], edge=line["color"])
+            canvas.marker(
+                x + length / 2,
+                y,
+                line["marker"],
+                line["markersize"],
+                fill=line["color"],
+                edge=line["color"],
+            )
 
     return draw
 
@@ -690,16 +762,22 @@ def _draw_series(canvas: svg.Canvas, xs, ys, to_x, to_y, line: dict) -> None:
     run: list[tuple[float, float]] = []
     for point in [*points, None]:
         if point is None:
-            canvas.polyline(run, colour=line["color"], width=line["linewidth"],
-                            style_code=line["linestyle"])
+            canvas.polyline(
+                run, colour=line["color"], width=line["linewidth"], style_code=line["linestyle"]
+            )
             run = []
         else:
             run.append(point)
     if line.get("marker"):
         for point in points:
             if point is not None:
-                canvas.marker(*point, line["marker"], line["markersize"], fill=line["color"],
-                              edge=line["color"])
+                canvas.marker(
+                    *point,
+                    line["marker"],
+                    line["markersize"],
+                    fill=line["color"],
+                    edge=line["color"],
+                )
 
 
 def _draw_trend_panels(
@@ -710,12 +788,16 @@ def _draw_trend_panels(
     small, title_size = style.FONT_SIZE_SMALL, style.FONT_SIZE - 0.5
     tick_length, tick_pad, label_pad = 3.5, 3.5, 4.0
     handle = 2.6 * small
-    _, _, legend_height = svg.legend_size(entries, columns=3, size=small, handle=handle, width=width)
+    _, _, legend_height = svg.legend_size(
+        entries, columns=3, size=small, handle=handle, width=width
+    )
     legend_height = max(legend_height + 6, legend_cm * svg.PT_PER_CM)
     row_height = panel_cm * svg.PT_PER_CM
     height = legend_height + nrows * row_height
     canvas = svg.Canvas(width, height)
-    svg.draw_legend(canvas, entries, x=2, y=2, columns=3, size=small, handle=handle, width=width - 4)
+    svg.draw_legend(
+        canvas, entries, x=2, y=2, columns=3, size=small, handle=handle, width=width - 4
+    )
 
     def tick_labels(panel) -> list[str]:
         if "yticks" not in panel:
@@ -742,18 +824,32 @@ def _draw_trend_panels(
         x0 = column * cell_width + left
         top = legend_height + row * row_height + title_height + 4
         bottom = top + plot_height
-        canvas.text(x0 - left + 4, top - 5, panel["title"], size=title_size, bold=True,
-                    valign="bottom")
         canvas.text(
-            x0 - left + 2 + small * 0.8, (top + bottom) / 2, panel["ylabel"], size=small,
-            colour=style.MUTED_TEXT, anchor="middle", valign="center", rotate=-90,
+            x0 - left + 4, top - 5, panel["title"], size=title_size, bold=True, valign="bottom"
+        )
+        canvas.text(
+            x0 - left + 2 + small * 0.8,
+            (top + bottom) / 2,
+            panel["ylabel"],
+            size=small,
+            colour=style.MUTED_TEXT,
+            anchor="middle",
+            valign="center",
+            rotate=-90,
         )
         axis_colour, tick_colour = style.NEUTRALS["grey"], style.NEUTRALS["grey_dark"]
         if "ylim" not in panel:  # no data: an empty panel that says so
             canvas.line(x0, top, x0, bottom, colour=axis_colour, width=0.8)
             canvas.line(x0, bottom, x0 + plot_width, bottom, colour=axis_colour, width=0.8)
-            canvas.text(x0 + plot_width / 2, (top + bottom) / 2, "ei tietoja", size=style.FONT_SIZE,
-                        colour=style.MUTED_TEXT, anchor="middle", valign="center")
+            canvas.text(
+                x0 + plot_width / 2,
+                (top + bottom) / 2,
+                "ei tietoja",
+                size=style.FONT_SIZE,
+                colour=style.MUTED_TEXT,
+                anchor="middle",
+                valign="center",
+            )
             continue
         (x_low, x_high), (y_low, y_high) = panel["xlim"], panel["ylim"]
 
@@ -767,13 +863,20 @@ def _draw_trend_panels(
             y = to_y(tick)
             canvas.line(x0, y, x0 + plot_width, y, colour=style.GRID, width=0.7)
             canvas.line(x0 - tick_length, y, x0, y, colour=tick_colour, width=0.8)
-            canvas.text(x0 - tick_length - tick_pad, y, label, size=small, anchor="end",
-                        valign="center")
+            canvas.text(
+                x0 - tick_length - tick_pad, y, label, size=small, anchor="end", valign="center"
+            )
         for tick in panel["xticks"]:
             x = to_x(tick)
             canvas.line(x, bottom, x, bottom + tick_length, colour=tick_colour, width=0.8)
-            canvas.text(x, bottom + tick_length + tick_pad, str(int(tick)), size=small,
-                        anchor="middle", valign="top")
+            canvas.text(
+                x,
+                bottom + tick_length + tick_pad,
+                str(int(tick)),
+                size=small,
+                anchor="middle",
+                valign="top",
+            )
         if panel["band"] is not None:
             # One polygon per run of years with an interval (fill_between(where=...) likewise).
             _, lower, upper, where = panel["band"]
@@ -790,8 +893,11 @@ def _draw_trend_panels(
                     outline += [(to_x(xs[i]), to_y(full_lower[i])) for i in reversed(run)]
                     canvas.polygon(outline, fill=style.MUNICIPALITY, opacity=style.CI_BAND_ALPHA)
                 run = []
-        for role, line in (("country", style.COUNTRY_LINE), ("county", style.COUNTY_LINE),
-                           ("municipality", style.MUNICIPALITY_LINE)):
+        for role, line in (
+            ("country", style.COUNTRY_LINE),
+            ("county", style.COUNTY_LINE),
+            ("municipality", style.MUNICIPALITY_LINE),
+        ):
             xs, ys = panel["lines"][role]
             _draw_series(canvas, xs, ys, to_x, to_y, line)
         canvas.line(x0, top, x0, bottom, colour=axis_colour, width=0.8)
@@ -886,7 +992,9 @@ def sex_difference_chart(
         svg.LegendEntry(f"Miehet{ci}", _sex_handle(style.MALE, "s")),
     ]
     handle = 2.0 * small
-    _, _, legend_height = svg.legend_size(entries, columns=2, size=small, handle=handle, width=width)
+    _, _, legend_height = svg.legend_size(
+        entries, columns=2, size=small, handle=handle, width=width
+    )
     legend_height = max(legend_height + 8, 1.0 * cm)
     significant = bool(len(data) and data["significant"].any())
     foot = 0.5 * cm if significant else 0.1 * cm
@@ -901,7 +1009,9 @@ def sex_difference_chart(
             )
             for _, r in rows.iterrows()
         ]
-        values = rows[["female", "female_lower", "female_upper", "male", "male_lower", "male_upper"]]
+        values = rows[
+            ["female", "female_lower", "female_upper", "male", "male_lower", "male_upper"]
+        ]
         low, high = svg.autoscale(values.to_numpy(dtype=float).ravel())
         if low < 0:
             low = 0.0
@@ -913,7 +1023,9 @@ def sex_difference_chart(
     heights = [row_height * len(p["rows"]) + axis_room + 0.35 * cm for p in panels]
     height = legend_height + (sum(heights) if panels else 2 * cm) + foot
     canvas = svg.Canvas(width, height)
-    svg.draw_legend(canvas, entries, x=2, y=4, columns=2, size=small, handle=handle, width=width - 4)
+    svg.draw_legend(
+        canvas, entries, x=2, y=4, columns=2, size=small, handle=handle, width=width - 4
+    )
     top = legend_height
     axis_colour, tick_colour = style.NEUTRALS["grey"], style.NEUTRALS["grey_dark"]
     for panel, panel_height in zip(panels, heights):
@@ -930,16 +1042,23 @@ def sex_difference_chart(
             x = to_x(tick)
             canvas.line(x, top, x, bottom, colour=style.GRID, width=0.7)
             canvas.line(x, bottom, x, bottom + tick_length, colour=tick_colour, width=0.8)
-            canvas.text(x, bottom + tick_length + tick_pad, formatter(tick, 0), size=small,
-                        anchor="middle", valign="top")
+            canvas.text(
+                x,
+                bottom + tick_length + tick_pad,
+                formatter(tick, 0),
+                size=small,
+                anchor="middle",
+                valign="top",
+            )
         for i in range(1, len(rows)):
             y = top + i * row_height
             canvas.line(plot_left, y, plot_left + plot_width, y, colour=style.GRID, width=0.6)
         drawn_rows = []
         for i, r in rows.iterrows():
             centre = top + (i + 0.5) * row_height
-            canvas.text(plot_left - 6, centre, panel["labels"][i], size=small, anchor="end",
-                        valign="center")
+            canvas.text(
+                plot_left - 6, centre, panel["labels"][i], size=small, anchor="end", valign="center"
+            )
             drawn_row = {"indicator": int(r["indicator"]), "label": panel["labels"][i]}
             for sex, colour, marker, shift in (
                 ("female", style.FEMALE, "o", -0.17),
@@ -953,19 +1072,42 @@ def sex_difference_chart(
                     canvas.line(to_x(low), y, to_x(high), y, colour=colour, width=1.5)
                     drawn_row[f"{sex}_interval"] = (low, high)
                 if not math.isnan(float(r[sex])):
-                    canvas.marker(to_x(float(r[sex])), y, marker, 6.5, fill=colour,
-                                  edge=style.NEUTRALS["white"], edge_width=0.6)
+                    canvas.marker(
+                        to_x(float(r[sex])),
+                        y,
+                        marker,
+                        6.5,
+                        fill=colour,
+                        edge=style.NEUTRALS["white"],
+                        edge_width=0.6,
+                    )
                     drawn_row[sex] = (float(r[sex]), colour)
             drawn_rows.append(drawn_row)
         canvas.line(plot_left, top, plot_left, bottom, colour=axis_colour, width=0.8)
-        canvas.line(plot_left, bottom, plot_left + plot_width, bottom, colour=axis_colour, width=0.8)
-        canvas.text(plot_left + plot_width / 2, bottom + axis_room, panel["unit"], size=small,
-                    colour=style.MUTED_TEXT, anchor="middle", valign="bottom")
+        canvas.line(
+            plot_left, bottom, plot_left + plot_width, bottom, colour=axis_colour, width=0.8
+        )
+        canvas.text(
+            plot_left + plot_width / 2,
+            bottom + axis_room,
+            panel["unit"],
+            size=small,
+            colour=style.MUTED_TEXT,
+            anchor="middle",
+            valign="bottom",
+        )
         panel["rows"] = drawn_rows
         top += panel_height
     if data.empty:
-        canvas.text(width / 2, legend_height + cm, "ei sukupuolittaisia tietoja",
-                    size=style.FONT_SIZE, colour=style.MUTED_TEXT, anchor="middle", valign="center")
+        canvas.text(
+            width / 2,
+            legend_height + cm,
+            "ei sukupuolittaisia tietoja",
+            size=style.FONT_SIZE,
+            colour=style.MUTED_TEXT,
+            anchor="middle",
+            valign="center",
+        )
     if significant:
         canvas.text(
             2,
@@ -978,7 +1120,9 @@ def sex_difference_chart(
         )
     for panel in panels:
         panel.pop("labels", None)
-    figure = SvgFigure(canvas, panels=panels, drawn={"ci": has_ci}, legend=[e.label for e in entries])
+    figure = SvgFigure(
+        canvas, panels=panels, drawn={"ci": has_ci}, legend=[e.label for e in entries]
+    )
     return figure, _sex_alt(data, region_name)
 
 

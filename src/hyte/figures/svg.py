@@ -129,7 +129,9 @@ class Canvas:
         )
 
     def line(self, x1, y1, x2, y2, *, colour, width, style_code="-", cap="butt") -> None:
-        self.polyline([(x1, y1), (x2, y2)], colour=colour, width=width, style_code=style_code, cap=cap)
+        self.polyline(
+            [(x1, y1), (x2, y2)], colour=colour, width=width, style_code=style_code, cap=cap
+        )
 
     def polyline(self, points, *, colour, width, style_code="-", cap="round", join="round") -> None:
         """A line through ``points`` (at least two) in a matplotlib line style ('-', '--', ':')."""

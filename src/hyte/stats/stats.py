@@ -27,9 +27,8 @@ References:
 
 from __future__ import annotations
 
-import functools
-
 import bisect
+import functools
 import math
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
