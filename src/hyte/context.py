@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from hyte.config import Config, load_config
@@ -41,8 +42,10 @@ class Context:
         return read_values(self.config.root)
 
     @cached_property
-    def _rows_by_region(self) -> dict[int, pd.DataFrame]:
-        return {int(region): rows for region, rows in self.table.groupby("region_id", sort=False)}
+    def _positions_by_region(self) -> dict[int, np.ndarray]:
+        # Row positions, not copies: the whole country's table is large enough that a second copy
+        # in every kernel would count against the run's memory.
+        return {int(k): v for k, v in self.table.groupby("region_id", sort=False).indices.items()}
 
     @cached_property
     def latest_years(self) -> pd.Series:
@@ -50,16 +53,18 @@ class Context:
         return self.table.groupby("indicator")["year"].max()
 
     def region_rows(self, region_ids) -> pd.DataFrame:
-        """The table's rows of these regions (their original order within each region), from one
-        grouping of the table per context: a card reads its municipality, county and country many
-        times, and a scan of the whole table (the whole country: over a million rows) each time
-        was most of the work."""
-        frames = [
-            self._rows_by_region[int(r)] for r in region_ids if int(r) in self._rows_by_region
+        """The table's rows of these regions (in table order within each region), from one grouping
+        of the table per context: a card reads its municipality, county and country many times, and
+        a scan of the whole table (the whole country: over a million rows) each time was most of
+        the work."""
+        positions = [
+            self._positions_by_region[int(r)]
+            for r in region_ids
+            if int(r) in self._positions_by_region
         ]
-        if not frames:
+        if not positions:
             return self.table.iloc[0:0]
-        return frames[0] if len(frames) == 1 else pd.concat(frames)
+        return self.table.take(np.concatenate(positions))
 
     @property
     def county(self) -> County:
