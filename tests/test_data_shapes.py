@@ -86,7 +86,8 @@ def _uncounted_absence(texts: list[str]) -> list[str]:
 
 @pytest.fixture(autouse=True)
 def _quick_png(monkeypatch):
-    """Figures are drawn in full but saved at a low resolution: the matrix checks text, not pixels."""
+    """Figures are drawn in full but saved at a low resolution: the matrix checks text, not pixels
+    (the card's charts are SVG; the chapters' matplotlib figures are PNG)."""
     from matplotlib.figure import Figure
 
     save = Figure.savefig

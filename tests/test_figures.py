@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 
 from hyte.data.catalog import Indicator
 from hyte.figures import figures, style
+from hyte.figures.svg import SvgFigure
 from hyte.stats.summary import SUMMARY_COLUMNS
 
 TOWN, COUNTY, COUNTRY = 85, 965, 658
@@ -263,39 +264,69 @@ def test_spine_positions_put_better_on_the_right(summary):
     assert data[["x_value", "x_other", "x_peer_min", "x_peer_max"]].abs().max().max() <= 1.0
 
 
+def _parsed(fig):
+    """The figure's SVG document parsed as XML (it must be well-formed)."""
+    import xml.etree.ElementTree as ET
+
+    return ET.fromstring(fig.to_svg())
+
+
 def test_spine_chart_draws_the_data(summary):
     fig, alt = figures.spine_chart(
         summary, region_name="Jyväskylä", county_name="Keski-Suomen hyvinvointialue"
     )
-    try:
-        assert isinstance(fig, Figure)
-        data = figures.spine_chart_data(summary)
-        spine_ax = fig.axes[1]
-        dots = [
-            tuple(c.get_offsets()[0])
-            for c in spine_ax.collections
-            if c.__class__.__name__ == "PathCollection"
-        ]
-        assert sorted(round(x, 9) for x, _ in dots) == sorted(
-            round(x, 9) for x in data["x_value"].dropna()
-        )
-        # each dot has its category's colour
-        colours = {
-            matplotlib.colors.to_hex(c.get_facecolor()[0]).upper()
-            for c in spine_ax.collections
-            if c.__class__.__name__ == "PathCollection"
-        }
-        assert colours == {
-            style.SIGNIFICANCE[k].color.upper() for k in ("worse", "better", "higher")
-        }
-        # the printed values are Finnish: 12,6 % and 90,5 %
-        texts = {t.get_text() for t in fig.axes[0].texts}
-        assert {"12,6\u00a0%", "90,5\u00a0%", "salattu", "Jyväskylä"} <= texts
-        assert figure_colours(fig) <= PALETTE
-        assert "Jyväskylä" in alt and "Koulukiusattu viikoittain" in alt and "heikompi" in alt
-        assert "parempi" in alt
-    finally:
-        figures.close(fig)
+    assert isinstance(fig, SvgFigure)
+    data = figures.spine_chart_data(summary)
+    rows = fig.panels[0]["rows"]
+    assert [r["indicator"] for r in rows] == list(data["indicator"])
+    dots = [r["x_value"] for r in rows if r["x_value"] is not None]
+    assert sorted(round(x, 9) for x in dots) == sorted(
+        round(x, 9) for x in data["x_value"].dropna()
+    )
+    # each dot has its category's colour
+    colours = {r["colour"] for r in rows if r["colour"]}
+    assert colours == {style.SIGNIFICANCE[k].color.upper() for k in ("worse", "better", "higher")}
+    # the printed values are Finnish: 12,6 % and 90,5 %
+    texts = set(fig.texts)
+    assert {"12,6\u00a0%", "90,5\u00a0%", "salattu", "Jyväskylä"} <= texts
+    assert fig.colours <= PALETTE
+    assert "Jyväskylä" in alt and "Koulukiusattu viikoittain" in alt and "heikompi" in alt
+    assert "parempi" in alt
+    svg_root = _parsed(fig)
+    # one marker per dot drawn: a triangle (polygon) for better/worse, a square for higher
+    shapes = [e for e in svg_root.iter() if e.tag.endswith(("polygon", "circle"))]
+    assert len(shapes) >= len(dots)
+
+
+def test_svg_text_is_escaped_and_the_document_well_formed(summary):
+    hostile = summary.assign(short='<script>alert(1)</script> & "x"')
+    fig, _ = figures.spine_chart(hostile, region_name="A&B <i>", county_name="C")
+    document = fig.to_svg()
+    assert "<script>" not in document and "<i>" not in document
+    texts = {e.text for e in _parsed(fig).iter() if e.tag.endswith(("text", "tspan")) and e.text}
+    assert any("<script>alert(1)</script>" in t for t in texts)  # shown as text
+    assert any("A&B" in t for t in texts)
+
+
+def test_text_width_is_measured_with_dejavu_sans():
+    from hyte.figures import svg
+
+    assert svg.text_width("iiii", 10) < svg.text_width("MMMM", 10)
+    assert svg.text_width("Jyväskylä", 20) == pytest.approx(2 * svg.text_width("Jyväskylä", 10))
+    assert svg.text_width("abc", 10, bold=True) > svg.text_width("abc", 10)
+    # the autoscaled limits and the ticks are those matplotlib gives the same data
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    for values in ([0.0, 10.0], [7.2, 8.1, 7.6], [93.3, 102.9], [5.0, 5.0]):
+        fig, ax = plt.subplots()
+        ax.plot(range(len(values)), values)
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10]))
+        low, high = ax.get_ylim()
+        assert svg.autoscale(values) == pytest.approx((low, high))
+        expected = [t for t in ax.get_yticks() if low <= t <= high]
+        assert svg.nice_ticks(low, high, 4, steps=[1, 2, 2.5, 5, 10]) == pytest.approx(expected)
+        plt.close(fig)
 
 
 def test_spine_chart_without_benchmark_value(summary):
@@ -303,11 +334,10 @@ def test_spine_chart_without_benchmark_value(summary):
     data = figures.spine_chart_data(rows)
     assert math.isnan(data.loc[0, "x_value"]) and math.isnan(data.loc[0, "scale"])
     fig, alt = figures.spine_chart(rows, region_name="Luhanka", county_name="Keski-Suomi")
-    try:
-        assert any(t.get_text() == "ei vertailuarvoa" for t in fig.axes[1].texts)
-        assert alt
-    finally:
-        figures.close(fig)
+    assert fig.panels[0]["rows"][0]["note"] == "ei vertailuarvoa"
+    assert "ei vertailuarvoa" in fig.texts
+    assert not fig.drawn["centre"] and "keskiviiva" not in " ".join(fig.legend)
+    assert alt
 
 
 # --- trend small multiples ------------------------------------------------------------------------
@@ -359,23 +389,24 @@ def test_trend_small_multiples_draws_each_series():
     fig, alt = figures.trend_small_multiples(
         _tidy(rows), [indicator], TOWN, COUNTY, COUNTRY, region_name="Kajaani", county_name="Kainuu"
     )
-    try:
-        ax = fig.axes[0]
-        lines = {tuple(line.get_ydata(orig=True)[:1]): line for line in ax.get_lines()}
-        solid = next(line for line in ax.get_lines() if line.get_linestyle() == "-")
-        ys = np.asarray(solid.get_ydata(), dtype=float)
-        assert list(solid.get_xdata()) == [2019, 2020, 2021, 2022]
-        assert ys[0] == 12.0 and math.isnan(ys[1]) and ys[2] == 13.0  # the suppressed year is a gap
-        dashed = next(line for line in ax.get_lines() if line.get_linestyle() == "--")
-        assert list(dashed.get_ydata()) == [11.0, 11.5, 12.0, 12.5]
-        dotted = next(line for line in ax.get_lines() if line.get_linestyle() == ":")
-        assert list(dotted.get_ydata()) == [10.0, 10.5, 11.0, 11.5]
-        assert lines and ax.collections  # the CI band
-        assert figure_colours(fig) <= PALETTE
-        assert "Kajaani 13,5\u00a0% vuonna 2022" in alt and "Kainuu 12,5\u00a0%" in alt
-        assert "Diabeteslääkkeet" in alt
-    finally:
-        figures.close(fig)
+    panel = fig.panels[0]
+    years, values = panel["lines"]["municipality"]
+    assert list(years) == [2019, 2020, 2021, 2022]
+    assert values[0] == 12.0 and math.isnan(values[1]) and values[2] == 13.0  # suppressed: a gap
+    assert list(panel["lines"]["county"][1]) == [11.0, 11.5, 12.0, 12.5]
+    assert list(panel["lines"]["country"][1]) == [10.0, 10.5, 11.0, 11.5]
+    band_years, lower, upper, _ = panel["band"]  # the CI band, not over the suppressed year
+    assert list(band_years) == [2019, 2021, 2022]
+    assert all(lo < v < up for lo, v, up in zip(lower, [12.0, 13.0, 13.5], upper))
+    assert panel["ylim"][0] <= min(lower) and panel["ylim"][1] >= max(upper)
+    assert fig.drawn == {"band": True, "county": True, "country": True}
+    assert fig.colours <= PALETTE
+    assert "Kajaani 13,5\u00a0% vuonna 2022" in alt and "Kainuu 12,5\u00a0%" in alt
+    assert "Diabeteslääkkeet" in alt
+    root = _parsed(fig)
+    lines = [e for e in root.iter() if e.tag.endswith("polyline")]
+    dashes = {e.get("stroke-dasharray") for e in lines}
+    assert None in dashes and len(dashes) >= 3  # solid, dashed and dotted lines
 
 
 def test_trend_small_multiples_joins_biennial_points_and_marks_empty_panels():
@@ -389,13 +420,10 @@ def test_trend_small_multiples_joins_biennial_points_and_marks_empty_panels():
     fig, alt = figures.trend_small_multiples(
         _tidy(rows), [survey, empty], TOWN, COUNTY, COUNTRY, region_name="A", county_name="B"
     )
-    try:
-        solid = next(line for line in fig.axes[0].get_lines() if line.get_linestyle() == "-")
-        assert list(solid.get_xdata()) == [2019, 2021, 2023]  # no gaps for a biennial survey
-        assert any(t.get_text() == "ei tietoja" for t in fig.axes[1].texts)
-        assert "Ei dataa: ei tietoja" in alt
-    finally:
-        figures.close(fig)
+    years, values = fig.panels[0]["lines"]["municipality"]
+    assert list(years) == [2019, 2021, 2023] and not np.isnan(values).any()  # a biennial survey
+    assert fig.panels[1]["texts"] == ["ei tietoja"] and "ei tietoja" in fig.texts
+    assert "Ei dataa: ei tietoja" in alt
 
 
 # --- women and men -------------------------------------------------------------------------------
@@ -436,23 +464,19 @@ def test_sex_difference_chart():
         columns=figures.SEX_COLUMNS,
     )
     fig, alt = figures.sex_difference_chart(data, region_name="Jyväskylä")
-    try:
-        assert len([ax for ax in fig.axes if ax.get_visible()]) == 2  # one panel per unit
-        points = {
-            (line.get_xdata()[0], line.get_color())
-            for ax in fig.axes
-            for line in ax.get_lines()
-            if line.get_marker() in ("o", "s")
-        }
-        assert (62.0, style.FEMALE) in points and (28.0, style.MALE) in points
-        assert figure_colours(fig) <= PALETTE
-        assert (
-            "naiset 62,0\u00a0%" in alt and "miehet 28,0\u00a0%" in alt and "ero merkitsevä" in alt
-        )
-    finally:
-        figures.close(fig)
+    assert [p["unit"] for p in fig.panels] == ["%", "/100 000 as."]  # one panel per unit
+    points = {
+        row[sex]
+        for panel in fig.panels
+        for row in panel["rows"]
+        for sex in ("female", "male")
+        if row[sex]
+    }
+    assert (62.0, style.FEMALE) in points and (28.0, style.MALE) in points
+    assert fig.panels[0]["rows"][0]["female_interval"] == (61.0, 63.0)
+    assert fig.colours <= PALETTE
+    assert "naiset 62,0\u00a0%" in alt and "miehet 28,0\u00a0%" in alt and "ero merkitsevä" in alt
+    assert any("Yksin asuvat, 75 v.\u00a0(2023)\u00a0*" in t for t in fig.texts)
     fig, alt = figures.sex_difference_chart(data.iloc[0:0], region_name="Luhanka")
-    try:
-        assert "aineistossa ei ole" in alt and "julkaistu" not in alt
-    finally:
-        figures.close(fig)
+    assert "aineistossa ei ole" in alt and "julkaistu" not in alt
+    assert "ei sukupuolittaisia tietoja" in fig.texts

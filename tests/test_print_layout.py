@@ -163,13 +163,8 @@ def test_book_rules_drop_the_empty_appendix_page_and_deep_numbers(tmp_path, root
     assert len(reader.pages) == 3
 
 
-def test_card_figures_are_palette_pngs_and_short_alt_texts(tmp_path):
-    import io
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from PIL import Image
+def test_card_figures_are_small_svg_files_and_short_alt_texts(tmp_path):
+    import xml.etree.ElementTree as ET
 
     from hyte.figures.a11y import ALT_MAX
 
@@ -179,12 +174,30 @@ def test_card_figures_are_palette_pngs_and_short_alt_texts(tmp_path):
     assert figures
     for figure in figures:
         assert 20 < len(figure["alt"]) <= ALT_MAX, figure["alt"]
+        assert figure["path"].endswith(".svg")
         data = (tmp_path / figure["path"]).read_bytes()
-        with Image.open(io.BytesIO(data)) as image:
-            assert image.mode == "P"  # palette PNG
-        assert len(data) < 150_000, (figure["path"], len(data))
+        root = ET.fromstring(data)  # well-formed SVG with a size in points
+        assert root.tag.endswith("svg") and root.get("width").endswith("pt")
+        assert len(data) < 80_000, (figure["path"], len(data))
     # the long description is visible text below the figure
     assert "::: {.hyte-figure-description}\n*Kuvion kuvaus:* " in markdown
+
+
+def test_card_svg_figures_compile_in_typst(tmp_path):
+    """The print layout's spine chart is an SVG: typst (the PDF) must read it and print its text."""
+    import pypdf
+    import typst
+
+    kortti = card.open_card("179", output_dir=tmp_path)
+    path = card.figures_in(str(kortti.spine().data))[0]["path"]
+    source = tmp_path / "spine.typ"
+    source.write_text(
+        f'#set page(width: 17cm, height: auto, margin: 5mm)\n#image("{path}", width: 16cm)\n',
+        encoding="utf-8",
+    )
+    typst.compile(str(source), output=str(tmp_path / "spine.pdf"))
+    text = pypdf.PdfReader(tmp_path / "spine.pdf").pages[0].extract_text()
+    assert "Jyväskylä" in text and "Koulukiusattu viikoittain" in text
 
 
 def test_pdf_footer_is_two_whole_lines_for_demo_data(tmp_path):

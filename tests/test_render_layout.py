@@ -76,5 +76,9 @@ def test_site_tables_figures_and_headings(rendered):
         site.feed(page.read_text(encoding="utf-8"))
         assert site.unwrapped == 0, page
         assert all(n <= 250 for n in site.alts), (page, max(site.alts, default=0))
-    images = sum(p.stat().st_size for p in rendered.output_dir.rglob("*-kuvat/*.png"))
+    images = sum(
+        p.stat().st_size
+        for p in rendered.output_dir.rglob("*-kuvat/*")
+        if p.suffix in (".png", ".svg")
+    )
     assert images <= 15_000_000

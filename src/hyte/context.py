@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from hyte.config import Config, load_config
@@ -40,6 +41,31 @@ class Context:
 
         return read_values(self.config.root)
 
+    @cached_property
+    def _positions_by_region(self) -> dict[int, np.ndarray]:
+        # Row positions, not copies: the whole country's table is large enough that a second copy
+        # in every kernel would count against the run's memory.
+        return {int(k): v for k, v in self.table.groupby("region_id", sort=False).indices.items()}
+
+    @cached_property
+    def latest_years(self) -> pd.Series:
+        """Each indicator's latest year in the table (any region, any sex)."""
+        return self.table.groupby("indicator")["year"].max()
+
+    def region_rows(self, region_ids) -> pd.DataFrame:
+        """The table's rows of these regions (in table order within each region), from one grouping
+        of the table per context: a card reads its municipality, county and country many times, and
+        a scan of the whole table (the whole country: over a million rows) each time was most of
+        the work."""
+        positions = [
+            self._positions_by_region[int(r)]
+            for r in region_ids
+            if int(r) in self._positions_by_region
+        ]
+        if not positions:
+            return self.table.iloc[0:0]
+        return self.table.take(np.concatenate(positions))
+
     @property
     def county(self) -> County:
         return self.regions.county(self.config.county)
@@ -58,6 +84,9 @@ class Context:
 
 
 _CACHE: dict[tuple, Context] = {}
+#: Contexts kept across the notebooks a warm kernel runs (hyte.run.kernels empties ``_CACHE`` between
+#: them); each is reused only while the stamps of its input files are unchanged.
+_KEPT: dict[tuple, tuple[tuple, Context]] = {}
 
 
 def load_context(
@@ -79,6 +108,11 @@ def load_context(
         config = config.model_copy(update=updates)
     key = (str(config.root), config.snapshot, config.county, config.catalog)
     if key not in _CACHE:
+        stamp = input_stamp(config)
+        kept = _KEPT.get(key)
+        if kept is not None and kept[0] == stamp and kept[1].config == config:
+            _CACHE[key] = kept[1]
+            return kept[1]
         regions = load_regions(config.root / "data" / "reference")
         regions.county(config.county)  # fail early on an unknown county
         _CACHE[key] = Context(
@@ -87,7 +121,34 @@ def load_context(
             catalog=_with_local_catalog(load_catalog(config.catalog_path), config.root),
             regions=regions,
         )
+        _KEPT.clear()  # one kept context per process is enough (a run has one configuration)
+        _KEPT[key] = (stamp, _CACHE[key])
     return _CACHE[key]
+
+
+def input_stamp(config: Config) -> tuple:
+    """(path, size, modification time) of every file a context is loaded from: the snapshot folder,
+    the catalog, data/local and data/reference. Equal stamps: the same inputs."""
+    from hyte.data.local import local_dir
+
+    def files(path: Path) -> list[Path]:
+        if path.is_file():
+            return [path]
+        if path.is_dir():
+            return sorted(p for p in path.rglob("*") if p.is_file())
+        return []
+
+    stamps = []
+    for path in (
+        config.snapshot_path,
+        config.catalog_path,
+        local_dir(config.root),
+        config.root / "data" / "reference",
+    ):
+        for file in files(Path(path)):
+            stat = file.stat()
+            stamps.append((str(file), stat.st_size, stat.st_mtime_ns))
+    return tuple(stamps)
 
 
 def _with_local_catalog(catalog: Catalog, root: Path) -> Catalog:

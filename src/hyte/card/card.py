@@ -2,10 +2,10 @@
 
 The notebook ``notebooks/municipal_card.ipynb`` is thin: each code cell makes one call here and its
 output is Markdown (``IPython.display.Markdown``), which Quarto renders as part of the page
-(cells carry ``#| output: asis``). Figures are saved as PNG files beside the card and shown with
+(cells carry ``#| output: asis``). Figures are saved as SVG files beside the card and shown with
 Quarto's figure syntax, so that every figure has a book-wide unique id, a caption and alt text::
 
-    ![Pääindikaattorit: ...](179-jyvaskyla-kuvat/spine.png){#fig-179-spine fig-alt="..." width="100%"}
+    ![Pääindikaattorit: ...](179-jyvaskyla-kuvat/spine.svg){#fig-179-spine fig-alt="..." width="100%"}
 
 Order of the card: header (with the demo-data banner), strengths and concerns, the spine chart of the
 headline indicators, one section per population group (trend small multiples and a short text),
@@ -537,44 +537,67 @@ def indicator_table_markdown(
 
 
 def sex_differences(
-    table: pd.DataFrame, catalog: Catalog, region_id: int, language: str = "fi"
+    table: pd.DataFrame,
+    catalog: Catalog,
+    region_id: int,
+    language: str = "fi",
+    *,
+    latest_years: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Women's and men's values of the region for catalog indicators with ``by_sex`` (not plain
     counts), in the latest year where both are published and not suppressed (and at most
     :data:`SEX_MAX_AGE_YEARS` before the indicator's latest year in the table); with 95 % CIs and
     ``significant`` = the two CIs do not overlap (a conservative test). Columns
-    :data:`hyte.figures.figures.SEX_COLUMNS` plus ``relative_difference`` (|women − men| / their mean)."""
+    :data:`hyte.figures.figures.SEX_COLUMNS` plus ``relative_difference`` (|women − men| / their mean).
+    ``latest_years``: each indicator's latest year in the whole table, when ``table`` holds only
+    some regions (hyte.context.Context.latest_years); by default from ``table``."""
     from hyte.figures.figures import SEX_COLUMNS
 
-    subset = table[
-        (table["region_id"] == int(region_id))
-        & table["sex"].isin(["female", "male"])
-        & table["value"].notna()
+    wanted = [i for i in catalog if i.by_sex and i.value_type.value != "COUNT"]
+    ids = [i.id for i in wanted]
+    subset = table[table["region_id"] == int(region_id)]
+    subset = subset[
+        subset["indicator"].isin(ids)
+        & subset["sex"].isin(["female", "male"])
+        & subset["value"].notna()
     ]
+    # One pass over the table (not one scan and two pivots per indicator): indicator -> sex ->
+    # year -> (value, count), the first row of each kept.
+    found: dict[int, dict[str, dict[int, tuple[float, float]]]] = {}
+    for ind, sex, year, value, count in zip(
+        subset["indicator"].to_numpy(),
+        subset["sex"].to_numpy(),
+        subset["year"].to_numpy(),
+        subset["value"].to_numpy(dtype=float),
+        subset["count"].to_numpy(dtype=float),
+    ):
+        found.setdefault(int(ind), {"female": {}, "male": {}})[sex].setdefault(
+            int(year), (value, count)
+        )
+    if latest_years is None:
+        latest_years = table.groupby("indicator")["year"].max()
     records = []
-    for indicator in catalog:
-        if not indicator.by_sex or indicator.value_type.value == "COUNT":
+    for indicator in wanted:
+        series = found.get(indicator.id)
+        if series is None:
             continue
-        rows = subset[subset["indicator"] == indicator.id]
-        if rows.empty:
+        threshold = indicator.small_number_threshold
+        shown = {  # years whose value the small-number rule does not hide
+            sex: {
+                year: pair
+                for year, pair in by_year.items()
+                if not stats.suppress(pair[0], pair[1], threshold)
+            }
+            for sex, by_year in series.items()
+        }
+        both = set(shown["female"]) & set(shown["male"])
+        if not both:
             continue
-        hidden = stats.suppress(
-            rows["value"].to_numpy(), rows["count"].to_numpy(), indicator.small_number_threshold
-        )
-        rows = rows[~np.asarray(hidden, dtype=bool)]
-        wide = rows.pivot_table(index="year", columns="sex", values="value", aggfunc="first")
-        counts = rows.pivot_table(
-            index="year", columns="sex", values="count", aggfunc="first", dropna=False
-        )
-        if not {"female", "male"} <= set(wide.columns):
-            continue
-        both = wide.dropna(subset=["female", "male"])
-        if both.empty:
-            continue
-        year = int(both.index.max())
-        latest = int(table.loc[table["indicator"] == indicator.id, "year"].max())
+        year = max(both)
+        latest = int(latest_years[indicator.id])
         if year < latest - SEX_MAX_AGE_YEARS:
             continue  # only older values are published for both: too old to compare today
+        sexes = {sex: shown[sex][year] for sex in ("female", "male")}
         record: dict[str, Any] = {
             "indicator": indicator.id,
             "short": indicator.short(language),
@@ -583,12 +606,7 @@ def sex_differences(
             "year": year,
         }
         for sex in ("female", "male"):
-            value = float(both.loc[year, sex])
-            count = (
-                float(counts.loc[year, sex])
-                if (sex in counts.columns and year in counts.index)
-                else math.nan
-            )
+            value, count = (float(x) for x in sexes[sex])
             lower, upper = stats.confidence_interval(
                 value, count, indicator.ci_method.value, indicator.multiplier
             )
@@ -760,6 +778,19 @@ class Card:
         return f"{self.stem}-kuvat"
 
     @cached_property
+    def own_rows(self) -> pd.DataFrame:
+        """The table's rows of the municipality (hyte.context.Context.region_rows)."""
+        return self.ctx.region_rows([self.municipality.sotkanet_id])
+
+    @cached_property
+    def rows(self) -> pd.DataFrame:
+        """The table's rows of the municipality, its county and the whole country: what the trend
+        figures draw."""
+        return self.ctx.region_rows(
+            [self.municipality.sotkanet_id, self.county.sotkanet_id, self.ctx.country_id]
+        )
+
+    @cached_property
     def peer_ids(self) -> list[int]:
         return [m.sotkanet_id for m in self.ctx.regions.county_municipalities(self.county.code)]
 
@@ -780,7 +811,11 @@ class Card:
     @cached_property
     def sex_data(self) -> pd.DataFrame:
         return sex_differences(
-            self.ctx.table, self.ctx.catalog, self.municipality.sotkanet_id, self.language
+            self.own_rows,
+            self.ctx.catalog,
+            self.municipality.sotkanet_id,
+            self.language,
+            latest_years=self.ctx.latest_years,
         )
 
     @cached_property
@@ -817,17 +852,23 @@ class Card:
     # -- figures -------------------------------------------------------------------------------
 
     def _save(self, figure, name: str) -> str:
-        """Save a figure as PNG in the card's figure folder; returns its path relative to the card."""
+        """Save a figure in the card's figure folder: an SVG figure (hyte.figures.svg) as SVG, a
+        matplotlib figure as a palette PNG; returns its path relative to the card."""
+        from hyte.data.snapshot import write_bytes_atomic
+        from hyte.figures.svg import SvgFigure
+
+        if isinstance(figure, SvgFigure):
+            relative = f"{self.figure_folder}/{name}.svg"
+            write_bytes_atomic(self.output_dir / relative, figure.to_svg().encode("utf-8"))
+            return relative
         import io
 
-        from hyte.data.snapshot import write_bytes_atomic
         from hyte.figures.figures import close
+        from hyte.figures.images import optimise_png
 
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png", metadata={"Software": None})
         close(figure)
-        from hyte.figures.images import optimise_png
-
         relative = f"{self.figure_folder}/{name}.png"
         write_bytes_atomic(self.output_dir / relative, optimise_png(buffer.getvalue()))
         return relative
@@ -849,7 +890,7 @@ class Card:
             municipality_code=self.code,
             municipality_name=self.name,
             county_name=self.county.name_fi,
-            table=self.ctx.table,
+            table=self.own_rows,
             region_id=self.municipality.sotkanet_id,
             summary=self.summary,
             snapshot_id=snapshot.id,
@@ -963,7 +1004,7 @@ class Card:
         figures = []
         for number, chunk in enumerate(chunks, start=1):
             fig, alt = trend_small_multiples(
-                self.ctx.table,
+                self.rows,
                 chunk,
                 self.municipality.sotkanet_id,
                 self.county.sotkanet_id,
@@ -1111,7 +1152,7 @@ class Card:
                 "näytetä. Korjaa hyte.yml:n 'plan' tai 'county' (hyte plan-check).\n"
             )
         plan = load_plan(path, self.ctx.catalog, self.ctx.regions)
-        return _markdown(municipality_markdown(plan, self.ctx.table, self.code))
+        return _markdown(municipality_markdown(plan, self.own_rows, self.code))
 
     def measure_progress(self):
         """The status in the reporting year of the plan's measures the municipality agreed to
@@ -1132,7 +1173,7 @@ class Card:
         )
 
     def _five_year_change(self, indicator: Indicator, year: int) -> str:
-        table = self.ctx.table
+        table = self.own_rows
         rows = table[
             (table["indicator"] == indicator.id)
             & (table["region_id"] == self.municipality.sotkanet_id)

@@ -1,6 +1,6 @@
 """The municipal card's figures. Each function takes data frames (never files) and returns
-``(matplotlib Figure, alt_text_fi)``: the figure, and a Finnish description for readers who cannot
-see it (Quarto's ``fig-alt``).
+``(SvgFigure, alt_text_fi)``: the figure (drawn as SVG by :mod:`hyte.figures.svg`, with the data of
+each panel recorded), and a Finnish description for readers who cannot see it (Quarto's ``fig-alt``).
 
 - :func:`spine_chart`: one row per indicator, the benchmark in the centre, the county's municipalities
   as a shaded range, the municipality as a dot coloured and shaped by significance (Fingertips).
@@ -23,7 +23,8 @@ import pandas as pd
 
 from hyte import fmt
 from hyte.data.catalog import Indicator
-from hyte.figures import style
+from hyte.figures import style, svg
+from hyte.figures.svg import SvgFigure
 from hyte.stats import stats
 
 __all__ = [
@@ -52,7 +53,9 @@ def _pyplot():
 
 
 def close(figure) -> None:
-    """Free a figure's memory (cards draw many)."""
+    """Free a figure's memory (cards draw many); nothing to free for an SVG figure."""
+    if isinstance(figure, SvgFigure):
+        return
     _pyplot().close(figure)
 
 
@@ -60,6 +63,18 @@ def _wrap(text: str, width: int) -> str:
     return "\n".join(
         textwrap.wrap(str(text), width, break_on_hyphens=False, break_long_words=False)
     ) or str(text)
+
+
+def _wrap_to(text: str, width: float, size: float, *, bold: bool = False) -> str:
+    """``text`` wrapped at spaces into lines at most ``width`` points wide (a longer word keeps a line of
+    its own)."""
+    lines: list[str] = []
+    for word in str(text).split(" "):
+        if lines and svg.text_width(f"{lines[-1]} {word}", size, bold) <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return "\n".join(lines)
 
 
 def _value_text(value: float, decimals: int, unit: str) -> str:
@@ -194,7 +209,7 @@ def spine_chart(
     benchmark: str = "county",
     country_name: str = "koko maa",
     medium: str = "a4",
-) -> tuple[Any, str]:
+) -> tuple[SvgFigure, str]:
     """A spine chart of the summary rows (normally the headline indicators), top to bottom in order.
 
     Left: the indicator, its year and unit, and the municipality's, the county's and the country's
@@ -203,259 +218,217 @@ def spine_chart(
     percentile), the other benchmark as a black (country) or orange (county) tick, and the
     municipality as a marker whose colour and shape give its significance against the benchmark.
     Better is on the right whenever the indicator has a polarity.
-    """
-    plt = _pyplot()
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
 
-    style.apply_style()
+    Drawn as SVG; ``figure.panels[0]["rows"]`` holds what each row shows (positions, the marker's
+    category and colour, the printed values and notes)."""
     data = spine_chart_data(summary, benchmark)
     n = len(data)
     other_colour = style.COUNTRY if benchmark == "county" else style.COUNTY
-
     bench_colour = style.COUNTY if benchmark == "county" else style.COUNTRY
-    labels = [_wrap(text, 34) for text in data["short"]]
-    heights = [1.25 if "\n" in label else 0.95 for label in labels]  # cm per row
-    head_cm, foot_cm = 1.1, 2.0
-    body_cm = sum(heights) or 1.0
-    total_cm = head_cm + body_cm + foot_cm
-    fig = plt.figure(figsize=style.figure_size(total_cm, medium=medium))
-    grid = fig.add_gridspec(
-        1,
-        2,
-        width_ratios=[0.655, 0.345],
-        wspace=0.02,
-        left=0.005,
-        right=0.995,
-        top=1 - head_cm / total_cm,
-        bottom=foot_cm / total_cm,
+    size, small = style.FONT_SIZE, style.FONT_SIZE_SMALL
+    cm = svg.PT_PER_CM
+    width = style.figure_size(1, medium=medium)[0] * 72
+    table_left, table_width = 0.005 * width, 0.64 * width
+    spine_left, spine_right = table_left + table_width + 0.012 * width, 0.995 * width
+    columns = {
+        "label": table_left,
+        "region": table_left + 0.675 * table_width,
+        "county": table_left + 0.84 * table_width,
+        "country": table_left + table_width,
+    }
+    value_texts = [
+        (
+            "salattu"
+            if r["suppressed"]
+            else _value_text(r["value"], int(r["decimals"]), r["unit"]),
+            _value_text(
+                r["benchmark_value"] if benchmark == "county" else r["other_value"],
+                int(r["decimals"]),
+                r["unit"],
+            ),
+            _value_text(
+                r["other_value"] if benchmark == "county" else r["benchmark_value"],
+                int(r["decimals"]),
+                r["unit"],
+            ),
+        )
+        for _, r in data.iterrows()
+    ]
+    widest = max((svg.text_width(v[0], size, bold=True) for v in value_texts), default=0.0)
+    label_room = columns["region"] - columns["label"] - widest - 8
+    labels = [_wrap_to(text, label_room, size) for text in data["short"]]
+    heights = [(0.95 + 0.3 * label.count("\n")) * cm for label in labels]
+    head = 1.1 * cm
+    body = sum(heights) or cm
+    stale = summary["stale"].to_numpy(dtype=bool) if "stale" in summary else np.zeros(n, dtype=bool)
+
+    # The legend first (its height sets the figure's); only what is drawn.
+    centre_drawn = bool(n and data["scale"].notna().any())  # a centre line only with a benchmark
+    drawn = {
+        "range": bool(
+            n and ((data["peer_n"] >= 2) & data["x_peer_min"].notna() & data["scale"].notna()).any()
+        ),
+        "other": bool(n and (data["x_other"].notna() & data["scale"].notna()).any()),
+    }
+    used = [c for c in data.loc[data["x_value"].notna() & data["scale"].notna(), "comparison"]]
+    entries = []
+    for category in (c for c in style.SIGNIFICANCE_ORDER if c in used):
+        look = style.SIGNIFICANCE[category]
+        entries.append(
+            svg.LegendEntry(
+                f"{region_name}: {_COMPARISON_FI[category]}",
+                _marker_handle(look.marker, 8, look.color, look.edge),
+            )
+        )
+    bench_name = county_name if benchmark == "county" else country_name.capitalize()
+    other_name = country_name.capitalize() if benchmark == "county" else county_name
+    if centre_drawn:
+        entries.append(
+            svg.LegendEntry(f"{bench_name} (keskiviiva)", _bar_handle(bench_colour, 1.6))
+        )
+    if drawn["other"]:
+        entries.append(
+            svg.LegendEntry(other_name, _marker_handle("|", 11, None, other_colour, 2.2))
+        )
+    if drawn["range"]:
+        entries.append(
+            svg.LegendEntry("Alueen kunnat: pienin–suurin", _patch_handle(style.RANGE_OUTER))
+        )
+        entries.append(
+            svg.LegendEntry("Alueen kunnat: keskimmäinen puolet", _patch_handle(style.RANGE_INNER))
+        )
+    if stale.any():
+        entries.append(svg.LegendEntry("* vanha tieto: ei vertailua"))
+    handle = 2.0 * small
+    _, _, legend_height = svg.legend_size(
+        entries, columns=2, size=small, handle=handle, width=width
     )
-    table_ax = fig.add_subplot(grid[0])
-    spine_ax = fig.add_subplot(grid[1], sharey=table_ax)
-    # Rows in centimetres from the top: row i spans edges[i]..edges[i+1].
-    edges = np.concatenate([[0.0], np.cumsum(heights)]) if heights else np.array([0.0, 1.0])
-    centres = (edges[:-1] + edges[1:]) / 2
-    for ax in (table_ax, spine_ax):
-        ax.set_ylim(edges[-1], 0)
-        ax.grid(False)
-        ax.tick_params(left=False, bottom=False, labelleft=False, labelbottom=False)
-        for spine in ax.spines.values():
-            spine.set_visible(False)
-    table_ax.set_xlim(0, 1)
-    spine_ax.set_xlim(-1.12, 1.12)
+    height = head + body + 0.45 * cm + legend_height + 4
+    canvas = svg.Canvas(width, height)
+
+    def to_x(position: float) -> float:
+        return spine_left + (position + 1.12) / 2.24 * (spine_right - spine_left)
 
     # Column headers, just above the first row.
-    columns = {"label": 0.0, "region": 0.675, "county": 0.84, "country": 1.0}
-    head_y = -0.12
-    header = {
-        "fontsize": style.FONT_SIZE_SMALL,
-        "fontweight": "bold",
-        "va": "bottom",
-        "color": style.TEXT,
-        "clip_on": False,
-    }
-    table_ax.text(columns["label"], head_y, "Indikaattori\nvuosi · yksikkö", ha="left", **header)
-    table_ax.text(columns["region"], head_y, _wrap(region_name, 12), ha="right", **header)
-    table_ax.text(columns["county"], head_y, "Alue", ha="right", **header)
-    table_ax.text(
-        columns["country"], head_y, _wrap(country_name.capitalize(), 10), ha="right", **header
+    head_y = head - 0.12 * cm
+    bold = {"size": small, "bold": True, "valign": "bottom"}
+    canvas.text(columns["label"], head_y, "Indikaattori\nvuosi · yksikkö", **bold)
+    canvas.text(columns["region"], head_y, _wrap(region_name, 12), anchor="end", **bold)
+    canvas.text(columns["county"], head_y, "Alue", anchor="end", **bold)
+    canvas.text(
+        columns["country"], head_y, _wrap(country_name.capitalize(), 10), anchor="end", **bold
     )
-    spine_ax.text(-1.1, head_y, "◀ heikompi", ha="left", **header)
-    spine_ax.text(1.1, head_y, "parempi ▶", ha="right", **header)
+    canvas.text(to_x(-1.1), head_y, "◀ heikompi", **bold)
+    canvas.text(to_x(1.1), head_y, "parempi ▶", anchor="end", **bold)
 
-    # Zebra striping for reading across.
-    for i in range(n):
-        if i % 2 == 1:
-            for ax in (table_ax, spine_ax):
-                ax.axhspan(
-                    edges[i],
-                    edges[i + 1],
-                    color=style.NEUTRALS["grey_lighter"],
-                    alpha=0.4,
-                    lw=0,
-                    zorder=0,
-                )
-
-    centre_drawn = bool(
-        n and data["scale"].notna().any()
-    )  # a centre line only with a benchmark value
-    if centre_drawn:
-        spine_ax.axvline(0, color=bench_colour, lw=1.6, zorder=2)
-    used = []
-    drawn = {"range": False, "other": False}
-    stale = summary["stale"].to_numpy(dtype=bool) if "stale" in summary else np.zeros(n, dtype=bool)
+    edges = np.concatenate([[0.0], np.cumsum(heights)]) + head
+    for i in range(1, n, 2):  # zebra striping for reading across
+        canvas.rect(
+            table_left,
+            edges[i],
+            spine_right - table_left,
+            heights[i],
+            fill=style.NEUTRALS["grey_lighter"],
+            opacity=0.4,
+        )
+    rows: list[dict[str, Any]] = []
+    half = 0.27 * cm
     for i, r in data.iterrows():
-        y, label = centres[i], labels[i]
+        y = (edges[i] + edges[i + 1]) / 2
+        label, lines = labels[i], labels[i].count("\n")
         sub = f"{r['year']} · {r['unit']}"
         if r["suppressed"]:
             sub += " · arvo salattu"
         if stale[i]:
             sub += " · vanha tieto*"
-        two_lines = "\n" in label
-        table_ax.text(
-            columns["label"],
-            y + (0.17 if two_lines else 0.06),
-            label,
-            ha="left",
-            va="bottom",
-            fontsize=style.FONT_SIZE,
-            color=style.TEXT,
-            linespacing=1.1,
+        canvas.text(
+            columns["label"], y + (0.06 + 0.11 * lines) * cm, label, size=size, valign="bottom"
         )
-        table_ax.text(
+        canvas.text(
             columns["label"],
-            y + (0.21 if two_lines else 0.10),
+            y + (0.10 + 0.11 * lines) * cm,
             sub,
-            ha="left",
-            va="top",
-            fontsize=style.FONT_SIZE_SMALL - 0.5,
-            color=style.MUTED_TEXT,
+            size=small - 0.5,
+            colour=style.MUTED_TEXT,
+            valign="top",
         )
-        decimals, unit = int(r["decimals"]), r["unit"]
-        value_text = "salattu" if r["suppressed"] else _value_text(r["value"], decimals, unit)
-        table_ax.text(
-            columns["region"],
-            y,
-            value_text,
-            ha="right",
-            va="center",
-            fontsize=style.FONT_SIZE,
-            fontweight="bold",
-            color=style.TEXT,
+        own_text, county_text, country_text = value_texts[i]
+        canvas.text(
+            columns["region"], y, own_text, size=size, bold=True, anchor="end", valign="center"
         )
-        county_value = r["benchmark_value"] if benchmark == "county" else r["other_value"]
-        country_value = r["other_value"] if benchmark == "county" else r["benchmark_value"]
-        table_ax.text(
-            columns["county"],
-            y,
-            _value_text(county_value, decimals, unit),
-            ha="right",
-            va="center",
-            fontsize=style.FONT_SIZE,
-            color=style.TEXT,
-        )
-        table_ax.text(
-            columns["country"],
-            y,
-            _value_text(country_value, decimals, unit),
-            ha="right",
-            va="center",
-            fontsize=style.FONT_SIZE,
-            color=style.TEXT,
-        )
-
-        half = 0.27
+        canvas.text(columns["county"], y, county_text, size=size, anchor="end", valign="center")
+        canvas.text(columns["country"], y, country_text, size=size, anchor="end", valign="center")
+        row: dict[str, Any] = {
+            "indicator": int(r["indicator"]),
+            "label": label,
+            "values": (own_text, county_text, country_text),
+            "x_value": None,
+            "comparison": None,
+            "colour": None,
+            "x_other": None,
+            "range": None,
+            "note": None,
+        }
+        rows.append(row)
         if math.isnan(r["scale"]):
-            spine_ax.text(
-                0.06,
-                y,
-                "ei vertailuarvoa",
-                ha="left",
-                va="center",
-                fontsize=style.FONT_SIZE_SMALL,
-                color=style.MUTED_TEXT,
-                zorder=5,
+            row["note"] = "ei vertailuarvoa"
+            canvas.text(
+                to_x(0.06), y, row["note"], size=small, colour=style.MUTED_TEXT, valign="center"
             )
             continue
         if r["peer_n"] >= 2 and not math.isnan(r["x_peer_min"]):
             low, high = sorted((r["x_peer_min"], r["x_peer_max"]))
-            spine_ax.fill_betweenx(
-                [y - half, y + half], low, high, color=style.RANGE_OUTER, lw=0, zorder=1
-            )
             q_low, q_high = sorted((r["x_peer_q25"], r["x_peer_q75"]))
-            spine_ax.fill_betweenx(
-                [y - half, y + half], q_low, q_high, color=style.RANGE_INNER, lw=0, zorder=1
+            canvas.rect(
+                to_x(low), y - half, to_x(high) - to_x(low), 2 * half, fill=style.RANGE_OUTER
             )
-            drawn["range"] = True
+            canvas.rect(
+                to_x(q_low), y - half, to_x(q_high) - to_x(q_low), 2 * half, fill=style.RANGE_INNER
+            )
+            row["range"] = (low, q_low, q_high, high)
         if not math.isnan(r["x_other"]):
-            spine_ax.plot(
-                [r["x_other"]],
-                [y],
-                marker="|",
-                markersize=12,
-                markeredgewidth=2.2,
-                color=other_colour,
-                linestyle="none",
-                zorder=3,
+            row["x_other"] = float(r["x_other"])
+    if centre_drawn:  # above the ranges, below the markers (as the zorders were)
+        canvas.line(to_x(0), head, to_x(0), head + body, colour=bench_colour, width=1.6)
+    for i, r in data.iterrows():
+        y, row = (edges[i] + edges[i + 1]) / 2, rows[i]
+        if math.isnan(r["scale"]):
+            continue
+        if row["x_other"] is not None:
+            canvas.marker(
+                to_x(row["x_other"]), y, "|", 12, fill=None, edge=other_colour, edge_width=2.2
             )
-            drawn["other"] = True
         if not math.isnan(r["x_value"]):
             look = style.SIGNIFICANCE.get(r["comparison"], style.SIGNIFICANCE["not_compared"])
-            spine_ax.scatter(
-                [r["x_value"]],
-                [y],
-                s=70,
-                marker=look.marker,
-                c=[look.color],
-                edgecolors=[look.edge],
-                linewidths=0.9,
-                zorder=4,
-            )
-            used.append(r["comparison"])
-        elif r["suppressed"]:
-            spine_ax.text(
-                0.06,
+            canvas.marker(
+                to_x(r["x_value"]),
                 y,
-                "salattu",
-                ha="left",
-                va="center",
-                fontsize=style.FONT_SIZE_SMALL,
-                color=style.MUTED_TEXT,
-                zorder=5,
+                look.marker,
+                math.sqrt(70),
+                fill=look.color,
+                edge=look.edge,
+                edge_width=0.9,
             )
-
-    # Legend: only what is drawn (the significance markers used, benchmarks and ranges drawn).
-    categories = [c for c in style.SIGNIFICANCE_ORDER if c in used]
-    handles = [
-        Line2D(
-            [],
-            [],
-            marker=style.SIGNIFICANCE[c].marker,
-            linestyle="none",
-            markerfacecolor=style.SIGNIFICANCE[c].color,
-            markeredgecolor=style.SIGNIFICANCE[c].edge,
-            markersize=8,
-            label=f"{region_name}: {_COMPARISON_FI[c]}",
-        )
-        for c in categories
-    ]
-    bench_name = county_name if benchmark == "county" else country_name.capitalize()
-    other_name = country_name.capitalize() if benchmark == "county" else county_name
-    if centre_drawn:
-        handles.append(
-            Line2D([], [], color=bench_colour, lw=1.6, label=f"{bench_name} (keskiviiva)")
-        )
-    if drawn["other"]:
-        handles.append(
-            Line2D(
-                [],
-                [],
-                marker="|",
-                linestyle="none",
-                markersize=11,
-                markeredgewidth=2.2,
-                color=other_colour,
-                label=other_name,
+            row.update(
+                x_value=float(r["x_value"]),
+                comparison=str(r["comparison"]),
+                colour=look.color.upper(),
             )
-        )
-    if drawn["range"]:
-        handles += [
-            Patch(facecolor=style.RANGE_OUTER, label="Alueen kunnat: pienin–suurin"),
-            Patch(facecolor=style.RANGE_INNER, label="Alueen kunnat: keskimmäinen puolet"),
-        ]
-    if stale.any():
-        handles.append(Line2D([], [], linestyle="none", label="* vanha tieto: ei vertailua"))
-    if handles:
-        fig.legend(
-            handles=handles,
-            loc="lower left",
-            bbox_to_anchor=(0.0, 0.0),
-            ncol=2,
-            fontsize=style.FONT_SIZE_SMALL,
-            handletextpad=0.4,
-            columnspacing=1.5,
-            borderaxespad=0.2,
-        )
+        elif r["suppressed"]:
+            row["note"] = "salattu"
+            canvas.text(
+                to_x(0.06), y, "salattu", size=small, colour=style.MUTED_TEXT, valign="center"
+            )
+    svg.draw_legend(
+        canvas,
+        entries,
+        x=table_left + 4,
+        y=head + body + 0.45 * cm,
+        columns=2,
+        size=small,
+        handle=handle,
+        width=width - 8,
+    )
 
     alt = _spine_alt(
         data,
@@ -467,7 +440,34 @@ def spine_chart(
         range_drawn=drawn["range"],
         stale=[str(x) for x in data.loc[stale, "short"]],
     )
-    return fig, alt
+    figure = SvgFigure(
+        canvas,
+        panels=[{"rows": rows}],
+        drawn={"centre": centre_drawn, **drawn},
+        legend=[e.label for e in entries],
+    )
+    return figure, alt
+
+
+def _marker_handle(shape: str, size: float, fill, edge, edge_width: float = 1.0):
+    def draw(canvas: svg.Canvas, x: float, y: float, length: float) -> None:
+        canvas.marker(x + length / 2, y, shape, size, fill=fill, edge=edge, edge_width=edge_width)
+
+    return draw
+
+
+def _bar_handle(colour: str, line_width: float):
+    def draw(canvas: svg.Canvas, x: float, y: float, length: float) -> None:
+        canvas.line(x, y, x + length, y, colour=colour, width=line_width)
+
+    return draw
+
+
+def _patch_handle(colour: str):
+    def draw(canvas: svg.Canvas, x: float, y: float, length: float) -> None:
+        canvas.rect(x, y - 3.5, length, 7, fill=colour)
+
+    return draw
 
 
 def _spine_alt(
@@ -549,77 +549,57 @@ def trend_small_multiples(
     columns: int = 3,
     language: str = "fi",
     medium: str = "a4",
-) -> tuple[Any, str]:
+) -> tuple[SvgFigure, str]:
     """One small line chart per indicator over the last ``years`` years with data: the municipality
     (solid blue, its 95 % confidence interval shaded; years hidden by the small-number rule left as
-    gaps), the county (dashed orange) and the whole country (dotted black)."""
-    plt = _pyplot()
-    from matplotlib.legend_handler import HandlerTuple
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
-    from matplotlib.ticker import MaxNLocator
+    gaps), the county (dashed orange) and the whole country (dotted black).
 
-    style.apply_style()
+    Drawn as SVG (:mod:`hyte.figures.svg`); ``figure.panels`` holds each panel's data: ``indicator``,
+    ``title``, ``lines`` (role -> (years, values)), ``band`` ((years, lower, upper) where drawn),
+    ``xlim``, ``ylim``, ``xticks``, ``yticks`` and ``texts``."""
     indicators = list(indicators)
     ncols = max(1, min(columns, len(indicators)))
     nrows = max(1, math.ceil(len(indicators) / ncols))
     panel_cm, legend_cm = 4.6, 1.1
-    fig, axes = plt.subplots(
-        nrows,
-        ncols,
-        squeeze=False,
-        figsize=style.figure_size(panel_cm * nrows + legend_cm, medium=medium),
-    )
     descriptions = []
     first_year = last_year = None
     drawn = {"band": False, "county": False, "country": False}
+    series = _series_index(
+        table, [i.id for i in indicators], (region_id, county_id, country_id), sex
+    )
     # One year range for every panel of the figure: the last ``years`` years of any of its series.
-    wanted = table[
-        table["indicator"].isin([i.id for i in indicators])
-        & (table["sex"] == sex)
-        & table["region_id"].isin([region_id, county_id, country_id])
-        & table["value"].notna()
-    ]
-    figure_end = int(wanted["year"].max()) if len(wanted) else None
+    all_years = (
+        np.concatenate([frame["year"].to_numpy() for frame in series.values()])
+        if series
+        else np.array([])
+    )
+    figure_end = int(all_years.max()) if len(all_years) else None
     figure_start = None
     if figure_end is not None:
-        recent = wanted.loc[wanted["year"] >= figure_end - years + 1, "year"]
-        figure_start = int(recent.min())
-    for ax, indicator in zip(axes.flat, indicators):
-        own = _series(table, indicator.id, region_id, sex)
-        county = _series(table, indicator.id, county_id, sex)
-        country = _series(table, indicator.id, country_id, sex)
+        figure_start = int(all_years[all_years >= figure_end - years + 1].min())
+    empty = pd.DataFrame({"year": [], "value": [], "count": []})
+    panels: list[dict[str, Any]] = []
+    for indicator in indicators:
+        own, county, country = (
+            series.get((indicator.id, rid), empty) for rid in (region_id, county_id, country_id)
+        )
         if figure_start is not None:
             own, county, country = (x[x["year"] >= figure_start] for x in (own, county, country))
-        present = pd.concat([own["year"], county["year"], country["year"]])
-        ax.set_title(
-            _wrap(indicator.short(language), {1: 80, 2: 42}.get(ncols, 25)),
-            fontsize=style.FONT_SIZE - 0.5,
-            loc="left",
-            pad=4,
-        )
-        ax.set_ylabel(
-            _wrap(indicator.unit(language), 16),
-            fontsize=style.FONT_SIZE_SMALL,
-            color=style.MUTED_TEXT,
-        )
-        if present.empty:
-            ax.text(
-                0.5,
-                0.5,
-                "ei tietoja",
-                transform=ax.transAxes,
-                ha="center",
-                va="center",
-                color=style.MUTED_TEXT,
-            )
-            ax.set_xticks([])
-            ax.set_yticks([])
+        panel: dict[str, Any] = {
+            "indicator": indicator.id,
+            "title": indicator.short(language),
+            "ylabel": _wrap(indicator.unit(language), 16),
+            "lines": {},
+            "band": None,
+            "texts": [],
+        }
+        panels.append(panel)
+        if not (len(own) or len(county) or len(country)):
+            panel["texts"].append("ei tietoja")
             descriptions.append(f"{indicator.short(language)}: ei tietoja")
             continue
         end = int(figure_end)
         start = int(figure_start)
-        own, county, country = (s[s["year"] >= start] for s in (own, county, country))
         hidden = stats.suppress(
             own["value"].to_numpy(), own["count"].to_numpy(), indicator.small_number_threshold
         )
@@ -632,7 +612,7 @@ def trend_small_multiples(
                 .rename_axis("year")
                 .reset_index()
             )
-        years_own = own["year"].to_numpy()
+        years_own = own["year"].to_numpy(dtype=float)
         lower, upper = stats.confidence_interval(
             own["value"].to_numpy(),
             own["count"].to_numpy(),
@@ -642,42 +622,39 @@ def trend_small_multiples(
         lower, upper = np.atleast_1d(lower).astype(float), np.atleast_1d(upper).astype(float)
         band = ~np.isnan(lower) & ~np.isnan(upper)
         if band.any():
-            ax.fill_between(
-                years_own,
-                lower,
-                upper,
-                where=band,
-                color=style.MUNICIPALITY,
-                alpha=style.CI_BAND_ALPHA,
-                lw=0,
-                zorder=1,
-                interpolate=False,
-            )
+            panel["band"] = (years_own[band], lower[band], upper[band], band)
             drawn["band"] = True
         drawn["county"] |= bool(len(county))
         drawn["country"] |= bool(len(country))
-        ax.plot(country["year"], country["value"], zorder=2, **style.COUNTRY_LINE)
-        ax.plot(county["year"], county["value"], zorder=3, **style.COUNTY_LINE)
-        ax.plot(years_own, own["value"].to_numpy(), zorder=4, **style.MUNICIPALITY_LINE)
-        ax.xaxis.set_major_locator(MaxNLocator(nbins=4 if ncols >= 3 else 8, integer=True))
-        ax.yaxis.set_major_locator(MaxNLocator(nbins=4, steps=[1, 2, 2.5, 5, 10]))
+        panel["lines"] = {
+            "country": (
+                country["year"].to_numpy(dtype=float),
+                country["value"].to_numpy(dtype=float),
+            ),
+            "county": (county["year"].to_numpy(dtype=float), county["value"].to_numpy(dtype=float)),
+            "municipality": (years_own, own["value"].to_numpy(dtype=float)),
+        }
         shown = np.concatenate(
             [
-                own["value"].to_numpy(),
-                county["value"].to_numpy(),
-                country["value"].to_numpy(),
+                own["value"].to_numpy(dtype=float),
+                county["value"].to_numpy(dtype=float),
+                country["value"].to_numpy(dtype=float),
                 np.where(band, lower, np.nan),
+                np.where(band, upper, np.nan),
             ]
         )
-        bottom, top = ax.get_ylim()
+        bottom, top = svg.autoscale(shown)
         if np.isfinite(shown).any() and bottom < 0 <= float(np.nanmin(shown)):
             # No negative axis for values that cannot be negative; a little room below 0 keeps
             # zero values visible above the axis line.
-            ax.set_ylim(-0.03 * top if float(np.nanmin(shown)) == 0 else 0, top)
-        ax.yaxis.set_major_formatter(style.axis_formatter(_tick_decimals(ax.get_yticks())))
-        all_years = np.arange(start, end + 1)
-        ax.set_xlim(all_years[0] - 0.4, all_years[-1] + 0.4)
-        first_year = min(first_year or all_years[0], int(all_years[0]))
+            bottom = -0.03 * top if float(np.nanmin(shown)) == 0 else 0.0
+        panel["ylim"] = (bottom, top)
+        panel["yticks"] = svg.nice_ticks(bottom, top, 4, steps=[1, 2, 2.5, 5, 10])
+        panel["xlim"] = (start - 0.4, end + 0.4)
+        panel["xticks"] = svg.nice_ticks(
+            start - 0.4, end + 0.4, 4 if ncols >= 3 else 8, integer=True
+        )
+        first_year = min(first_year or start, start)
         last_year = max(last_year or end, end)
         descriptions.append(
             _trend_description(
@@ -691,39 +668,32 @@ def trend_small_multiples(
                 language,
             )
         )
-    for ax in list(axes.flat)[len(indicators) :]:
-        ax.set_visible(False)
 
     # The legend and the alt text name only what is drawn.
+    entries = []
     if drawn["band"]:
-        handles = [
-            (
-                Patch(facecolor=style.MUNICIPALITY, alpha=style.CI_BAND_ALPHA),
-                Line2D([], [], **style.MUNICIPALITY_LINE),
+        entries.append(
+            svg.LegendEntry(
+                f"{region_name} (varjostus: 95\u00a0%:n luottamusväli)",
+                _line_handle(style.MUNICIPALITY_LINE, band=True),
             )
-        ]
-        labels = [f"{region_name} (varjostus: 95\u00a0%:n luottamusväli)"]
+        )
     else:
-        handles, labels = [Line2D([], [], **style.MUNICIPALITY_LINE)], [region_name]
+        entries.append(svg.LegendEntry(region_name, _line_handle(style.MUNICIPALITY_LINE)))
     if drawn["county"]:
-        handles.append(Line2D([], [], **style.COUNTY_LINE))
-        labels.append(county_name)
+        entries.append(svg.LegendEntry(county_name, _line_handle(style.COUNTY_LINE)))
     if drawn["country"]:
-        handles.append(Line2D([], [], **style.COUNTRY_LINE))
-        labels.append(country_name)
-    fig.legend(
-        handles,
-        labels,
-        loc="upper left",
-        bbox_to_anchor=(0.0, 1.0),
-        ncol=3,
-        handler_map={tuple: HandlerTuple(ndivide=None, pad=0)},
-        handlelength=2.6,
-        fontsize=style.FONT_SIZE_SMALL,
-        columnspacing=1.2,
+        entries.append(svg.LegendEntry(country_name, _line_handle(style.COUNTRY_LINE)))
+    figure = _draw_trend_panels(
+        panels,
+        entries,
+        ncols=ncols,
+        nrows=nrows,
+        panel_cm=panel_cm,
+        legend_cm=legend_cm,
+        medium=medium,
     )
-    total_cm = panel_cm * nrows + legend_cm
-    fig.tight_layout(rect=(0, 0, 1, 1 - legend_cm / total_cm), h_pad=1.2, w_pad=1.0)
+    figure.drawn = dict(drawn)  # what was drawn, for the caption (hyte.card.card)
 
     span = f" vuosina {first_year}–{last_year}" if first_year is not None else ""
     lines = [f"{region_name} (yhtenäinen viiva" + (" ja luottamusväli)" if drawn["band"] else ")")]
@@ -736,8 +706,203 @@ def trend_small_multiples(
         + "; ".join(descriptions)
         + "."
     )
-    fig.hyte_drawn = dict(drawn)  # what was drawn, for the caption (hyte.card.card)
-    return fig, alt
+    return figure, alt
+
+
+def _series_index(
+    table: pd.DataFrame, indicators: Sequence[int], regions: Sequence[int], sex: str
+) -> dict[tuple[int, int], pd.DataFrame]:
+    """(indicator, region) -> its rows with a value (year, value, count), years ascending: one pass
+    over the table instead of one full scan per series."""
+    rows = table[
+        table["indicator"].isin(list(indicators))
+        & table["region_id"].isin(list(regions))
+        & (table["sex"] == sex)
+        & table["value"].notna()
+    ]
+    rows = rows.sort_values("year", kind="stable")
+    return {
+        (int(indicator), int(region)): group[["year", "value", "count"]].reset_index(drop=True)
+        for (indicator, region), group in rows.groupby(["indicator", "region_id"], sort=False)
+    }
+
+
+def _line_handle(line: dict, *, band: bool = False):
+    """A legend handle drawing a line style (and the CI band behind it)."""
+
+    def draw(canvas: svg.Canvas, x: float, y: float, length: float) -> None:
+        if band:
+            canvas.rect(x, y - 3.5, length, 7, fill=line["color"], opacity=style.CI_BAND_ALPHA)
+        canvas.line(
+            x,
+            y,
+            x + length,
+            y,
+            colour=line["color"],
+            width=line["linewidth"],
+            style_code=line["linestyle"],
+            cap="round" if line["linestyle"] == "-" else "butt",
+        )
+        if line.get("marker"):
+            canvas.marker(
+                x + length / 2,
+                y,
+                line["marker"],
+                line["markersize"],
+                fill=line["color"],
+                edge=line["color"],
+            )
+
+    return draw
+
+
+def _draw_series(canvas: svg.Canvas, xs, ys, to_x, to_y, line: dict) -> None:
+    """A line with gaps at NaN values (as matplotlib draws it) and its markers."""
+    points = [(to_x(x), to_y(y)) if math.isfinite(y) else None for x, y in zip(xs, ys)]
+    run: list[tuple[float, float]] = []
+    for point in [*points, None]:
+        if point is None:
+            canvas.polyline(
+                run, colour=line["color"], width=line["linewidth"], style_code=line["linestyle"]
+            )
+            run = []
+        else:
+            run.append(point)
+    if line.get("marker"):
+        for point in points:
+            if point is not None:
+                canvas.marker(
+                    *point,
+                    line["marker"],
+                    line["markersize"],
+                    fill=line["color"],
+                    edge=line["color"],
+                )
+
+
+def _draw_trend_panels(
+    panels, entries, *, ncols: int, nrows: int, panel_cm: float, legend_cm: float, medium: str
+) -> SvgFigure:
+    """The small multiples on a fixed grid: equal panels, margins from the measured labels."""
+    width = style.figure_size(1, medium=medium)[0] * 72
+    small, title_size = style.FONT_SIZE_SMALL, style.FONT_SIZE - 0.5
+    tick_length, tick_pad, label_pad = 3.5, 3.5, 4.0
+    handle = 2.6 * small
+    _, _, legend_height = svg.legend_size(
+        entries, columns=3, size=small, handle=handle, width=width
+    )
+    legend_height = max(legend_height + 6, legend_cm * svg.PT_PER_CM)
+    row_height = panel_cm * svg.PT_PER_CM
+    height = legend_height + nrows * row_height
+    canvas = svg.Canvas(width, height)
+    svg.draw_legend(
+        canvas, entries, x=2, y=2, columns=3, size=small, handle=handle, width=width - 4
+    )
+
+    def tick_labels(panel) -> list[str]:
+        if "yticks" not in panel:
+            return []
+        formatter = style.axis_formatter(_tick_decimals(panel["yticks"]))
+        return [formatter(t, 0) for t in panel["yticks"]]
+
+    cell_width = width / ncols
+    for panel in panels:
+        panel["yticklabels"] = tick_labels(panel)
+        panel["title"] = _wrap_to(panel["title"], cell_width - 10, title_size, bold=True)
+    label_width = max(
+        (svg.text_width(t, small) for p in panels for t in p["yticklabels"]), default=0.0
+    )
+    unit_width = max((svg.text_height(p["ylabel"], small) for p in panels), default=0.0)
+    left = unit_width + label_pad + label_width + tick_pad + tick_length + 2
+    title_lines = max((p["title"].count("\n") + 1 for p in panels), default=1)
+    title_height = title_size * (1 + (title_lines - 1) * svg.LINE_SPACING) + 5
+    xtick_height = tick_length + tick_pad + small * 1.1
+    plot_width = cell_width - left - 12
+    plot_height = row_height - title_height - xtick_height - 14
+    for number, panel in enumerate(panels):
+        row, column = divmod(number, ncols)
+        x0 = column * cell_width + left
+        top = legend_height + row * row_height + title_height + 4
+        bottom = top + plot_height
+        canvas.text(
+            x0 - left + 4, top - 5, panel["title"], size=title_size, bold=True, valign="bottom"
+        )
+        canvas.text(
+            x0 - left + 2 + small * 0.8,
+            (top + bottom) / 2,
+            panel["ylabel"],
+            size=small,
+            colour=style.MUTED_TEXT,
+            anchor="middle",
+            valign="center",
+            rotate=-90,
+        )
+        axis_colour, tick_colour = style.NEUTRALS["grey"], style.NEUTRALS["grey_dark"]
+        if "ylim" not in panel:  # no data: an empty panel that says so
+            canvas.line(x0, top, x0, bottom, colour=axis_colour, width=0.8)
+            canvas.line(x0, bottom, x0 + plot_width, bottom, colour=axis_colour, width=0.8)
+            canvas.text(
+                x0 + plot_width / 2,
+                (top + bottom) / 2,
+                "ei tietoja",
+                size=style.FONT_SIZE,
+                colour=style.MUTED_TEXT,
+                anchor="middle",
+                valign="center",
+            )
+            continue
+        (x_low, x_high), (y_low, y_high) = panel["xlim"], panel["ylim"]
+
+        def to_x(value, x0=x0, x_low=x_low, x_high=x_high):
+            return x0 + (value - x_low) / (x_high - x_low) * plot_width
+
+        def to_y(value, bottom=bottom, y_low=y_low, y_high=y_high):
+            return bottom - (value - y_low) / (y_high - y_low) * plot_height
+
+        for tick, label in zip(panel["yticks"], panel["yticklabels"]):
+            y = to_y(tick)
+            canvas.line(x0, y, x0 + plot_width, y, colour=style.GRID, width=0.7)
+            canvas.line(x0 - tick_length, y, x0, y, colour=tick_colour, width=0.8)
+            canvas.text(
+                x0 - tick_length - tick_pad, y, label, size=small, anchor="end", valign="center"
+            )
+        for tick in panel["xticks"]:
+            x = to_x(tick)
+            canvas.line(x, bottom, x, bottom + tick_length, colour=tick_colour, width=0.8)
+            canvas.text(
+                x,
+                bottom + tick_length + tick_pad,
+                str(int(tick)),
+                size=small,
+                anchor="middle",
+                valign="top",
+            )
+        if panel["band"] is not None:
+            # One polygon per run of years with an interval (fill_between(where=...) likewise).
+            _, lower, upper, where = panel["band"]
+            xs = panel["lines"]["municipality"][0]
+            full_lower, full_upper = np.full(len(xs), np.nan), np.full(len(xs), np.nan)
+            full_lower[where], full_upper[where] = lower, upper
+            run: list[int] = []
+            for index in [*range(len(xs)), None]:
+                if index is not None and where[index]:
+                    run.append(index)
+                    continue
+                if run:
+                    outline = [(to_x(xs[i]), to_y(full_upper[i])) for i in run]
+                    outline += [(to_x(xs[i]), to_y(full_lower[i])) for i in reversed(run)]
+                    canvas.polygon(outline, fill=style.MUNICIPALITY, opacity=style.CI_BAND_ALPHA)
+                run = []
+        for role, line in (
+            ("country", style.COUNTRY_LINE),
+            ("county", style.COUNTY_LINE),
+            ("municipality", style.MUNICIPALITY_LINE),
+        ):
+            xs, ys = panel["lines"][role]
+            _draw_series(canvas, xs, ys, to_x, to_y, line)
+        canvas.line(x0, top, x0, bottom, colour=axis_colour, width=0.8)
+        canvas.line(x0, bottom, x0 + plot_width, bottom, colour=axis_colour, width=0.8)
+    return SvgFigure(canvas, panels=panels, legend=[e.label for e in entries])
 
 
 def _cadence(years: pd.Series) -> int:
@@ -806,114 +971,167 @@ SEX_COLUMNS = [
 
 def sex_difference_chart(
     data: pd.DataFrame, *, region_name: str, medium: str = "a4"
-) -> tuple[Any, str]:
+) -> tuple[SvgFigure, str]:
     """Women's and men's values of each indicator (rows of ``data``, columns :data:`SEX_COLUMNS`):
     a dot for each with its 95 % confidence interval as a line. Indicators are grouped
     into one panel per unit, so each panel has one scale. A row marked * has a statistically
-    significant difference (the two confidence intervals do not overlap)."""
-    plt = _pyplot()
-    from matplotlib.lines import Line2D
+    significant difference (the two confidence intervals do not overlap).
 
-    style.apply_style()
+    Drawn as SVG; ``figure.panels`` has one entry per unit with its ``rows`` (label, and per sex the
+    value and interval drawn), ``xlim`` and ``xticks``."""
+    small = style.FONT_SIZE_SMALL
+    cm = svg.PT_PER_CM
+    width = style.figure_size(1, medium=medium)[0] * 72
     units = list(dict.fromkeys(data["unit"])) if len(data) else []
-    counts = [int((data["unit"] == u).sum()) for u in units] or [1]
-    row_cm, panel_extra_cm, legend_cm = 0.8, 1.3, 1.4
-    height = sum(row_cm * c + panel_extra_cm for c in counts) + legend_cm
-    fig, axes = plt.subplots(
-        max(1, len(units)),
-        1,
-        squeeze=False,
-        figsize=style.figure_size(height, medium=medium),
-        gridspec_kw={"height_ratios": [row_cm * c + panel_extra_cm for c in counts]},
+    has_ci = bool(len(data)) and bool(
+        data[["female_lower", "female_upper", "male_lower", "male_upper"]].notna().any(axis=None)
     )
-    for ax, unit in zip(axes.flat, units or [""]):
+    ci = " (95\u00a0%:n luottamusväli)" if has_ci else ""
+    entries = [
+        svg.LegendEntry(f"Naiset{ci}", _sex_handle(style.FEMALE, "o")),
+        svg.LegendEntry(f"Miehet{ci}", _sex_handle(style.MALE, "s")),
+    ]
+    handle = 2.0 * small
+    _, _, legend_height = svg.legend_size(
+        entries, columns=2, size=small, handle=handle, width=width
+    )
+    legend_height = max(legend_height + 8, 1.0 * cm)
+    significant = bool(len(data) and data["significant"].any())
+    foot = 0.5 * cm if significant else 0.1 * cm
+    row_height, tick_length, tick_pad = 0.8 * cm, 3.5, 3.5
+    axis_room = tick_length + tick_pad + small * 1.1 + 4 + small * 1.2  # ticks and the unit below
+    panels: list[dict[str, Any]] = []
+    for unit in units:
         rows = data[data["unit"] == unit].reset_index(drop=True)
-        for i, r in rows.iterrows():
-            for sex, colour, marker, shift in (
-                ("female", style.FEMALE, "o", -0.17),
-                ("male", style.MALE, "s", 0.17),
-            ):
-                low, high = r[f"{sex}_lower"], r[f"{sex}_upper"]
-                if not (math.isnan(low) or math.isnan(high)):
-                    ax.plot(
-                        [low, high],
-                        [i + shift, i + shift],
-                        color=colour,
-                        lw=1.5,
-                        zorder=2,
-                        solid_capstyle="butt",
-                    )
-                if not math.isnan(r[sex]):
-                    ax.plot(
-                        [r[sex]],
-                        [i + shift],
-                        marker=marker,
-                        color=colour,
-                        markersize=6.5,
-                        markeredgecolor=style.NEUTRALS["white"],
-                        markeredgewidth=0.6,
-                        linestyle="none",
-                        zorder=3,
-                    )
-        # No-break spaces keep the year and the star with the last word.
         labels = [
             _wrap(
                 f"{r['short']}\u00a0({r['year']}){chr(0xA0) + '*' if r['significant'] else ''}", 52
             )
             for _, r in rows.iterrows()
         ]
-        ax.set_yticks(range(len(rows)), labels, fontsize=style.FONT_SIZE_SMALL, linespacing=1.0)
-        ax.set_ylim(max(len(rows), 1) - 0.5, -0.5)
-        ax.tick_params(axis="y", length=0)
-        ax.grid(True, axis="x")
-        ax.grid(False, axis="y")
+        values = rows[
+            ["female", "female_lower", "female_upper", "male", "male_lower", "male_upper"]
+        ]
+        low, high = svg.autoscale(values.to_numpy(dtype=float).ravel())
+        if low < 0:
+            low = 0.0
+        panels.append({"unit": unit, "rows": rows, "labels": labels, "xlim": (low, high)})
+    label_width = max((svg.text_width(t, small) for p in panels for t in p["labels"]), default=0.0)
+    plot_left = min(label_width + 10, 0.62 * width)
+    plot_width = width - plot_left - 6
+    nbins = int(np.clip(math.floor(plot_width / (small * 3)), 1, 9))
+    heights = [row_height * len(p["rows"]) + axis_room + 0.35 * cm for p in panels]
+    height = legend_height + (sum(heights) if panels else 2 * cm) + foot
+    canvas = svg.Canvas(width, height)
+    svg.draw_legend(
+        canvas, entries, x=2, y=4, columns=2, size=small, handle=handle, width=width - 4
+    )
+    top = legend_height
+    axis_colour, tick_colour = style.NEUTRALS["grey"], style.NEUTRALS["grey_dark"]
+    for panel, panel_height in zip(panels, heights):
+        rows, (x_low, x_high) = panel["rows"], panel["xlim"]
+        ticks = svg.nice_ticks(x_low, x_high, nbins, steps=[1, 2, 2.5, 5, 10])
+        panel["xticks"] = ticks
+        bottom = top + row_height * len(rows)
+        formatter = style.axis_formatter(_tick_decimals(ticks))
+
+        def to_x(value, x_low=x_low, x_high=x_high):
+            return plot_left + (value - x_low) / (x_high - x_low) * plot_width
+
+        for tick in ticks:
+            x = to_x(tick)
+            canvas.line(x, top, x, bottom, colour=style.GRID, width=0.7)
+            canvas.line(x, bottom, x, bottom + tick_length, colour=tick_colour, width=0.8)
+            canvas.text(
+                x,
+                bottom + tick_length + tick_pad,
+                formatter(tick, 0),
+                size=small,
+                anchor="middle",
+                valign="top",
+            )
         for i in range(1, len(rows)):
-            ax.axhline(i - 0.5, color=style.GRID, lw=0.6, zorder=0)
-        left, right = ax.get_xlim()
-        if left < 0:
-            ax.set_xlim(0, right)
-        ax.xaxis.set_major_formatter(style.axis_formatter(_tick_decimals(ax.get_xticks())))
-        ax.set_xlabel(unit, fontsize=style.FONT_SIZE_SMALL, color=style.MUTED_TEXT)
-    if data.empty:
-        axes.flat[0].text(
-            0.5,
-            0.5,
-            "ei sukupuolittaisia tietoja",
-            ha="center",
-            va="center",
-            transform=axes.flat[0].transAxes,
-            color=style.MUTED_TEXT,
+            y = top + i * row_height
+            canvas.line(plot_left, y, plot_left + plot_width, y, colour=style.GRID, width=0.6)
+        drawn_rows = []
+        for i, r in rows.iterrows():
+            centre = top + (i + 0.5) * row_height
+            canvas.text(
+                plot_left - 6, centre, panel["labels"][i], size=small, anchor="end", valign="center"
+            )
+            drawn_row = {"indicator": int(r["indicator"]), "label": panel["labels"][i]}
+            for sex, colour, marker, shift in (
+                ("female", style.FEMALE, "o", -0.17),
+                ("male", style.MALE, "s", 0.17),
+            ):
+                y = centre + shift * row_height
+                low, high = float(r[f"{sex}_lower"]), float(r[f"{sex}_upper"])
+                drawn_row[sex] = None
+                drawn_row[f"{sex}_interval"] = None
+                if not (math.isnan(low) or math.isnan(high)):
+                    canvas.line(to_x(low), y, to_x(high), y, colour=colour, width=1.5)
+                    drawn_row[f"{sex}_interval"] = (low, high)
+                if not math.isnan(float(r[sex])):
+                    canvas.marker(
+                        to_x(float(r[sex])),
+                        y,
+                        marker,
+                        6.5,
+                        fill=colour,
+                        edge=style.NEUTRALS["white"],
+                        edge_width=0.6,
+                    )
+                    drawn_row[sex] = (float(r[sex]), colour)
+            drawn_rows.append(drawn_row)
+        canvas.line(plot_left, top, plot_left, bottom, colour=axis_colour, width=0.8)
+        canvas.line(
+            plot_left, bottom, plot_left + plot_width, bottom, colour=axis_colour, width=0.8
         )
-        axes.flat[0].set_axis_off()
-    # The legend names the intervals and the significance mark only when they are drawn.
-    has_ci = bool(len(data)) and bool(
-        data[["female_lower", "female_upper", "male_lower", "male_upper"]].notna().any(axis=None)
-    )
-    ci = " (95\u00a0%:n luottamusväli)" if has_ci else ""
-    handles = [
-        Line2D([], [], marker="o", color=style.FEMALE, label=f"Naiset{ci}"),
-        Line2D([], [], marker="s", color=style.MALE, label=f"Miehet{ci}"),
-    ]
-    fig.legend(
-        handles=handles,
-        loc="upper left",
-        bbox_to_anchor=(0.0, 1.0),
-        ncol=2,
-        fontsize=style.FONT_SIZE_SMALL,
-    )
-    if len(data) and data["significant"].any():
-        fig.text(
-            0.0,
-            0.0,
+        canvas.text(
+            plot_left + plot_width / 2,
+            bottom + axis_room,
+            panel["unit"],
+            size=small,
+            colour=style.MUTED_TEXT,
+            anchor="middle",
+            valign="bottom",
+        )
+        panel["rows"] = drawn_rows
+        top += panel_height
+    if data.empty:
+        canvas.text(
+            width / 2,
+            legend_height + cm,
+            "ei sukupuolittaisia tietoja",
+            size=style.FONT_SIZE,
+            colour=style.MUTED_TEXT,
+            anchor="middle",
+            valign="center",
+        )
+    if significant:
+        canvas.text(
+            2,
+            height - 2,
             "* ero naisten ja miesten välillä tilastollisesti merkitsevä "
             "(luottamusvälit eivät ole päällekkäin)",
-            fontsize=style.FONT_SIZE_SMALL - 0.5,
-            color=style.MUTED_TEXT,
-            ha="left",
-            va="bottom",
+            size=small - 0.5,
+            colour=style.MUTED_TEXT,
+            valign="bottom",
         )
-    fig.tight_layout(rect=(0, 0.03, 1, 1 - legend_cm * 0.7 / height), h_pad=1.0)
-    return fig, _sex_alt(data, region_name)
+    for panel in panels:
+        panel.pop("labels", None)
+    figure = SvgFigure(
+        canvas, panels=panels, drawn={"ci": has_ci}, legend=[e.label for e in entries]
+    )
+    return figure, _sex_alt(data, region_name)
+
+
+def _sex_handle(colour: str, marker: str):
+    def draw(canvas: svg.Canvas, x: float, y: float, length: float) -> None:
+        canvas.line(x, y, x + length, y, colour=colour, width=1.5)
+        canvas.marker(x + length / 2, y, marker, 6, fill=colour, edge=colour)
+
+    return draw
 
 
 def _sex_alt(data: pd.DataFrame, region_name: str) -> str:

@@ -28,6 +28,7 @@ References:
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
@@ -110,7 +111,13 @@ def _z(confidence: float) -> float:
     """Two-sided standard normal quantile: 0.95 -> 1.959964."""
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be between 0 and 1, got {confidence!r}")
-    return float(_sps.norm.ppf(1 - (1 - confidence) / 2))
+    return _normal_quantile(1 - (1 - confidence) / 2)
+
+
+@functools.lru_cache(maxsize=64)
+def _normal_quantile(probability: float) -> float:
+    """scipy's normal quantile, remembered (every interval asks for the same one or two)."""
+    return float(_sps.norm.ppf(probability))
 
 
 def _arrays(*values: Any) -> tuple[bool, list[np.ndarray]]:
