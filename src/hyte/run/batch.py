@@ -696,22 +696,35 @@ def _read_manifest(path: Path, notes: list[str] | None = None) -> dict:
 
 
 def _execute(
-    jobs, workers, engine, root, kernel_name, warm_modules, progress, record, result
+    jobs,
+    workers,
+    engine,
+    root,
+    kernel_name,
+    warm_modules,
+    progress,
+    record,
+    result,
+    *,
+    run_job=None,
+    label: str = "kuntakortit",
 ) -> None:
-    """Run the jobs on ``workers`` processes; ``record`` each outcome as it arrives."""
+    """Run the jobs on ``workers`` processes; ``record`` each outcome as it arrives. ``run_job``
+    (default: make a card) runs one job in a worker; the book's chapters use it too
+    (:mod:`hyte.book.chapters`), with their own ``label`` on the progress bar."""
     import multiprocessing
 
     context = multiprocessing.get_context(
         "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     )
-    bar = _progress_bar(len(jobs)) if progress else None
+    bar = _progress_bar(len(jobs), label) if progress else None
     pool = ProcessPoolExecutor(
         max_workers=workers,
         mp_context=context,
         initializer=_init_worker,
         initargs=(engine, root, kernel_name, warm_modules),
     )
-    pending = {pool.submit(_run_job, job): job for job in jobs}
+    pending = {pool.submit(run_job or _run_job, job): job for job in jobs}
     try:
         if bar:
             bar.start()
@@ -769,12 +782,12 @@ def _outcome_of(future, job: _Job) -> dict:
         }
 
 
-def _progress_bar(total: int):
+def _progress_bar(total: int, label: str = "kuntakortit"):
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     bar = Progress(
-        TextColumn("[bold]kuntakortit[/]"),
+        TextColumn(f"[bold]{label}[/]"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
