@@ -261,9 +261,7 @@ def run_chapters(
     keys: dict[str, str] = {}
     for chapter in chapters:
         text = (root / chapter.source).read_text(encoding="utf-8")
-        key = chapter_key(
-            fingerprint, chapter.source, text, profile, _volatile_inputs(text, root)
-        )
+        key = chapter_key(fingerprint, chapter.source, text, profile, _volatile_inputs(text, root))
         entry_id = f"{profile}:{chapter.source}"
         keys[chapter.source] = key
         previous = entries.get(entry_id, {})
@@ -273,10 +271,10 @@ def run_chapters(
                 ChapterResult(chapter.source, title, "skipped", previous.get("cached"))
             )
             continue
+        import nbformat
+
         from hyte.book.qmd import qmd_to_notebook
         from hyte.data.snapshot import write_text_atomic
-
-        import nbformat
 
         staged = staging_root / (chapter.source[: -len(".qmd")] + ".ipynb")
         write_text_atomic(staged, nbformat.writes(qmd_to_notebook(text, source=chapter.source)))
@@ -293,9 +291,7 @@ def run_chapters(
             )
         )
     # The longest chapters first (as long as the previous run took), so that the workers finish together.
-    jobs.sort(
-        key=lambda job: -float(entries.get(f"{profile}:{job.code}", {}).get("seconds") or 0)
-    )
+    jobs.sort(key=lambda job: -float(entries.get(f"{profile}:{job.code}", {}).get("seconds") or 0))
 
     def save() -> None:
         payload = {
@@ -325,7 +321,9 @@ def run_chapters(
                 target.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(outcome.pop("staged"), target)
             except OSError as exc:
-                outcome.update(status="failed", error=f"moving the chapter into place failed: {exc}")
+                outcome.update(
+                    status="failed", error=f"moving the chapter into place failed: {exc}"
+                )
         notebook = next(c.notebook for c in chapters if c.source == source)
         entry = {
             "source": source,
@@ -561,7 +559,11 @@ def _placeholder(source_text: str, entry: dict):
         (line for line in source_text.splitlines() if line.startswith("# ")), "# Luku puuttuu"
     )
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    nb.metadata["kernelspec"] = {
+        "display_name": "Python 3",
+        "language": "python",
+        "name": "python3",
+    }
     nb.cells = [
         _warning_cell(heading + "\n", "hyte-heading"),
         _warning_cell(

@@ -54,7 +54,7 @@ def split_qmd(text: str) -> list[dict[str, Any]]:
         opened = _OPEN.match(line)
         if opened:
             ticks = len(opened["ticks"])
-            close = re.compile(r"^`{%d,}[ \t]*\r?\n?$" % ticks)
+            close = re.compile(rf"^`{{{ticks},}}[ \t]*\r?\n?$")
             j = i + 1
             while j < len(lines) and not close.match(lines[j]):
                 j += 1
@@ -72,7 +72,7 @@ def split_qmd(text: str) -> list[dict[str, Any]]:
         fence = _FENCE.match(line)
         if fence:  # a literal (non-executed) fence: everything up to its end is text, as in Quarto
             mark = fence["fence"]
-            end = re.compile(r"^%s{%d,}[ \t]*\r?\n?$" % (re.escape(mark[0]), len(mark)))
+            end = re.compile(rf"^{re.escape(mark[0])}{{{len(mark)},}}[ \t]*\r?\n?$")
             j = i + 1
             while j < len(lines) and not end.match(lines[j]):
                 j += 1
