@@ -40,6 +40,7 @@ def _project(tmp_path: Path, chapters: list[str], monkeypatch) -> Path:
     for name in DATA:
         (root / "data" / name).symlink_to(ROOT / "data" / name)
     (root / "report").mkdir()
+    (root / "styles").symlink_to(ROOT / "styles")  # the summary chapter prints the typst rules
     for name in ["hyte.yml", "_quarto.yml", "_brand.yml", "index.qmd"]:
         shutil.copy(ROOT / name, root / name)
     for path in ROOT.glob("report/*.qmd"):
