@@ -112,11 +112,22 @@ def test_engine_makes_what_a_fresh_kernel_per_chapter_made(tmp_path, monkeypatch
     result = run_chapters(load_config(root=root), "laaja", progress=False, workers=2)
 
     assert result.failed == [] and len(result.ok) == len(chosen) + 2  # + the two appendices
+    import json
+
+    manifest = json.loads(result.manifest_path.read_text(encoding="utf-8"))
     for source in chosen:
-        made = nbformat.read(root / (source[: -len(".qmd")] + ".ipynb"), as_version=4)
+        cached = manifest["chapters"][f"laaja:{source}"]["cached"]
+        made = nbformat.read(root / cached, as_version=4)
         assert _outputs(made) == _outputs(before[source]), source
         assert [c.source for c in made.cells] == [c.source for c in before[source].cells]
         assert notebook_to_qmd(made) == (root / source).read_text(encoding="utf-8")
+        # the page Quarto renders: the same outputs, and every code cell hidden, warnings off
+        shown = nbformat.read(root / (source[: -len(".qmd")] + ".ipynb"), as_version=4)
+        assert _outputs(shown) == _outputs(made)
+        for cell in shown.cells:
+            if cell.cell_type == "code":
+                options = cell_options(cell.source)
+                assert options["echo"] == "false" and options["warning"] == "false", cell.source
     assert _figure_files(root) == old_files
     figures = [
         v
@@ -126,9 +137,6 @@ def test_engine_makes_what_a_fresh_kernel_per_chapter_made(tmp_path, monkeypatch
     ]
     assert len(figures) >= 3 and all(data[:8] == b"\x89PNG\r\n\x1a\n" for *_, data in figures)
     # the figure files the regional chapter shows are recorded, so a skip checks they still exist
-    import json
-
-    manifest = json.loads(result.manifest_path.read_text(encoding="utf-8"))
     files = manifest["chapters"]["laaja:report/alueelliset-erot.qmd"]["files"]
     assert sorted(Path(f).name for f in files) == sorted(old_files)
 

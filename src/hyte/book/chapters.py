@@ -25,8 +25,9 @@ For each chapter of the active profile (:func:`run_chapters`):
 4. a finished notebook goes to ``.hyte-cache/chapters/<profile>/<source>.ipynb`` (atomic rename); a
    failed one to ``.hyte-cache/chapters/_failed/<profile>/...`` while the chapter keeps its previous
    good output; the run lists it and its exit code is 1;
-5. every chapter's current notebook is copied beside its source (only when its content changed). A
-   chapter whose last run failed gets a warning at the top of its page (as a card that is not current,
+5. every chapter's current notebook is copied beside its source (only when its content changed), the
+   book's ``execute: echo/warning`` written into each code cell as ``#|`` options. A chapter whose last
+   run failed gets a warning at the top of its page (as a card that is not current,
    :mod:`hyte.book.freshness`); one that never succeeded is a page that says so, under its heading.
 
 Figure files a chapter writes (``report/_kuvat/*.png``) are found in its output (the image paths of
@@ -592,14 +593,43 @@ def _with_warning(nb, text: str | None):
     return nb
 
 
+def project_cell_options(root: Path, profile: str) -> dict[str, str]:
+    """The book's ``execute:`` output options that every chapter cell must follow (``echo``,
+    ``warning``), as ``#|`` option values."""
+    execute = book.book_config(root, profile).get("execute") or {}
+    options = {}
+    for name in ("echo", "warning"):
+        if name in execute:
+            value = execute[name]
+            options[name] = str(value).lower() if isinstance(value, bool) else str(value)
+    return options
+
+
+def with_cell_options(nb, options: dict[str, str]):
+    """Write ``options`` into every code cell that does not set them itself, as ``#|`` lines (as the
+    card notebook does): code stays hidden and warnings unprinted however Quarto merges a
+    notebook's options with the project's (quarto-dev/quarto-cli#11682)."""
+    from hyte.book.qmd import cell_options
+
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        own = cell_options(cell.source)
+        lines = [f"#| {name}: {value}\n" for name, value in options.items() if name not in own]
+        cell.source = "".join(lines) + cell.source
+    return nb
+
+
 def publish(root: Path, profile: str, chapters: list[Chapter], entries: dict) -> list[str]:
-    """Write each chapter's current notebook beside its source (only when its content changed); a
-    failed chapter is its previous good output with a warning, or a page saying it is missing.
-    Returns the notebooks written."""
+    """Write each chapter's current notebook beside its source (only when its content changed), with
+    the book's cell options written into its cells (:func:`with_cell_options`); a failed chapter is its
+    previous good output with a warning, or a page saying it is missing. Returns the notebooks
+    written."""
     import nbformat
 
     from hyte.data.snapshot import write_text_atomic
 
+    options = project_cell_options(root, profile)
     written = []
     for chapter in chapters:
         entry = entries.get(f"{profile}:{chapter.source}")
@@ -610,6 +640,7 @@ def publish(root: Path, profile: str, chapters: list[Chapter], entries: dict) ->
         if path is not None and path.is_file():
             nb = nbformat.read(path, as_version=4)
             nb = _with_warning(nb, None if good is entry else _stale_text(entry))
+            nb = with_cell_options(nb, options)
         else:
             text = (root / chapter.source).read_text(encoding="utf-8")
             nb = _placeholder(text, entry)
