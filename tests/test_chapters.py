@@ -340,3 +340,12 @@ def test_render_and_the_hook_execute_the_chapters_unless_told(monkeypatch, tmp_p
     assert render.quarto_environment({})["HYTE_SKIP_CHAPTERS"] == "1"
     assert prerender.run({"HYTE_SKIP_CHAPTERS": "1"}, config=config, echo=lambda _: 0) == 0
     assert calls == ["vuosiraportti", "laaja"]
+
+
+def test_the_whole_country_has_no_chapters(tmp_path, monkeypatch):
+    from hyte.errors import HyteError
+
+    root = _project(tmp_path, ["report/lahtokohdat.qmd"], monkeypatch)
+    (root / "hyte.yml").write_text("county: all\nsnapshot: demo\n", encoding="utf-8")
+    with pytest.raises(HyteError, match="county: all makes the cards"):
+        run_chapters(load_config(root=root), "laaja", progress=False)

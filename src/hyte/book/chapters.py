@@ -227,7 +227,6 @@ def run_chapters(
     """Execute the profile's chapters that changed, keep the others, and write the book's chapter
     notebooks (see the module doc). A bad input raises HyteError (one line); a failing chapter does
     not stop the others."""
-    from hyte.data.snapshot import write_json_atomic
     from hyte.run import batch
 
     clock = time.perf_counter()
@@ -237,6 +236,11 @@ def run_chapters(
         raise HyteError(f"--workers must be 1 or more (got {workers}).")
     profile = book.active_profile(profile)
     root = Path(config.root)
+    if config.county == "all":
+        raise HyteError(
+            f"{root / 'hyte.yml'}: county: all makes the cards of every municipality, but the book "
+            'is one county\'s report: set county to a county code (e.g. "15") to make its chapters.'
+        )
     chapters = profile_chapters(root, profile)
     missing = [c.source for c in chapters if not (root / c.source).is_file()]
     if missing:
@@ -251,6 +255,45 @@ def run_chapters(
     )
     store = cache_dir(root)
     store.mkdir(parents=True, exist_ok=True)
+    lock = batch.CardsLock(store, "hyte chapters")
+    lock.acquire()
+    try:
+        return _run_locked(
+            config,
+            profile,
+            root,
+            chapters,
+            fingerprint,
+            store,
+            workers,
+            force,
+            progress,
+            engine,
+            timeout,
+            clock,
+        )
+    finally:
+        lock.release()
+
+
+def _run_locked(
+    config,
+    profile,
+    root,
+    chapters,
+    fingerprint,
+    store,
+    workers,
+    force,
+    progress,
+    engine,
+    timeout,
+    clock,
+) -> ChaptersResult:
+    """The run itself, holding the lock of the chapter cache: plan, execute, record, publish."""
+    from hyte.data.snapshot import write_json_atomic
+    from hyte.run import batch
+
     manifest_path = store / MANIFEST_NAME
     manifest = batch._read_manifest(manifest_path)
     entries: dict[str, dict] = manifest.get("chapters", {}) if isinstance(manifest, dict) else {}

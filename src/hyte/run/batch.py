@@ -413,8 +413,9 @@ class CardsLock:
     ended (killed run) is taken over with a note; one whose process runs is refused. Unlike an
     flock, no worker or kernel inherits it, so a killed run never blocks later ones."""
 
-    def __init__(self, cards_dir: Path):
+    def __init__(self, cards_dir: Path, command: str = "hyte cards"):
         self.path = Path(cards_dir) / _LOCK_NAME
+        self.command = command  # named in the messages (the chapters use it too)
         self.notes: list[str] = []
         self.held = False
 
@@ -438,12 +439,12 @@ class CardsLock:
                 owner = self._owner()
                 if owner is not None and _pid_alive(owner.get("pid", -1)):
                     raise HyteError(
-                        f"Another `hyte cards` run (PID {owner['pid']}, started {owner.get('started')}) "
+                        f"Another `{self.command}` run (PID {owner['pid']}, started {owner.get('started')}) "
                         f"is writing {self.path.parent}; wait for it to finish."
                     ) from None
                 what = f"PID {owner['pid']}" if owner else "an unreadable lock"
                 note = (
-                    f"Took over the lock of an earlier `hyte cards` run that ended without "
+                    f"Took over the lock of an earlier `{self.command}` run that ended without "
                     f"releasing it ({what}); its unfinished cards are remade."
                 )
                 self.notes.append(note)
@@ -455,7 +456,7 @@ class CardsLock:
             self.held = True
             return
         raise HyteError(
-            f"Cannot take the lock {self.path}: remove it if no `hyte cards` run is active."
+            f"Cannot take the lock {self.path}: remove it if no `{self.command}` run is active."
         )
 
     def _owner(self) -> dict | None:
