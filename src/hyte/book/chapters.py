@@ -439,8 +439,8 @@ def _run_locked(
         else:
             os.environ["QUARTO_PROFILE"] = previous_profile
         shutil.rmtree(staging_root, ignore_errors=True)
-        save()
         result.written = publish(root, profile, chapters, entries)
+        save()
         result.seconds = time.perf_counter() - clock
     if result.interrupted:
         raise KeyboardInterrupt
@@ -663,13 +663,19 @@ def with_cell_options(nb, options: dict[str, str]):
     return nb
 
 
+def _file_sha(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
 def publish(root: Path, profile: str, chapters: list[Chapter], entries: dict) -> list[str]:
     """Write each chapter's current notebook beside its source (only when its content changed), with
     the book's cell options written into its cells (:func:`with_cell_options`); a failed chapter is its
     previous good output with a warning, or a page saying it is missing. Returns the notebooks
-    written."""
-    import nbformat
-
+    written. What each page was made from is kept in its entry (``published``): a page whose file and
+    origin are unchanged is not read again."""
     from hyte.data.snapshot import write_text_atomic
 
     options = project_cell_options(root, profile)
@@ -680,15 +686,32 @@ def publish(root: Path, profile: str, chapters: list[Chapter], entries: dict) ->
             continue
         good = entry if entry.get("status") == "ok" else entry.get("previous_good")
         path = root / good["cached"] if good and good.get("cached") else None
-        if path is not None and path.is_file():
+        usable = path is not None and path.is_file()
+        stale = None if good is entry else _stale_text(entry)
+        origin = {
+            "from": _relative(path, root) if usable else None,
+            "from_sha256": _file_sha(path) if usable else None,
+            "warning": stale,
+            "options": options,
+        }
+        if not usable:
+            origin["source_sha256"] = _file_sha(root / chapter.source)
+        target = root / chapter.notebook
+        before = entry.get("published") or {}
+        if {k: v for k, v in before.items() if k != "sha256"} == origin and before.get(
+            "sha256"
+        ) == _file_sha(target):
+            continue  # this very page is in place
+        import nbformat
+
+        if usable:
             nb = nbformat.read(path, as_version=4)
-            nb = _with_warning(nb, None if good is entry else _stale_text(entry))
+            nb = _with_warning(nb, stale)
             nb = with_cell_options(nb, options)
         else:
             text = (root / chapter.source).read_text(encoding="utf-8")
             nb = _placeholder(text, entry)
         new = nbformat.writes(nb)
-        target = root / chapter.notebook
         try:
             old = target.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
@@ -696,4 +719,5 @@ def publish(root: Path, profile: str, chapters: list[Chapter], entries: dict) ->
         if old != new:
             write_text_atomic(target, new)
             written.append(chapter.notebook)
+        entry["published"] = {**origin, "sha256": hashlib.sha256(new.encode("utf-8")).hexdigest()}
     return written
