@@ -324,7 +324,8 @@ def chapters(
     engine: Annotated[
         str,
         typer.Option(
-            "--engine", help="warm: reuse a reset kernel per worker; fresh: a new kernel per chapter"
+            "--engine",
+            help="warm: reuse a reset kernel per worker; fresh: a new kernel per chapter",
         ),
     ] = "warm",
     config: ConfigOption = None,
