@@ -30,6 +30,14 @@ def regions():
     return load_regions(ROOT / "data" / "reference")
 
 
+@pytest.fixture(autouse=True)
+def _render_does_not_execute_chapters(monkeypatch):
+    """`hyte render`'s preparation executes the book's chapters (hyte.book.chapters, ~1 min on the
+    demo); tests of the render flow do not need them, and must not write chapters into the
+    repository concurrently. tests/test_chapters.py runs them, and the real renders below ask."""
+    monkeypatch.setenv("HYTE_SKIP_CHAPTERS", "1")
+
+
 @pytest.fixture(scope="session")
 def laaja_render():
     """The demo cards and one render of the laaja book, shared by every render test (needs Quarto):
@@ -41,4 +49,4 @@ def laaja_render():
     config = load_config(root=ROOT)
     cards = run_cards(config, progress=False)
     assert not cards.failed, [c.failure_line() for c in cards.failed]
-    return config, render(config, "laaja", echo=lambda line: None)
+    return config, render(config, "laaja", echo=lambda line: None, chapters=True)

@@ -106,7 +106,7 @@ def test_pdf_labels_are_finnish(built):
 
 def test_annual_report_profile_renders(built):
     config, _ = built
-    result = render(config, "vuosiraportti", echo=lambda line: None)
+    result = render(config, "vuosiraportti", echo=lambda line: None, chapters=True)
     assert result.rendered and result.warnings == []
     assert (result.output_dir / "index.html").is_file()
     assert (result.output_dir / "vuosiraportti.pdf").is_file()

@@ -262,8 +262,21 @@ ToOption = Annotated[
 ]
 
 
+def _print_chapters(chapters) -> None:
+    """The chapter run's summary (hyte.book.chapters.ChaptersResult), failures in red."""
+    if chapters is None:
+        return
+    for line in chapters.summary_lines():
+        if line.startswith("FAILED"):
+            console.print(f"[bold red]FAILED[/]{line[6:]}", highlight=False, soft_wrap=True)
+        else:
+            typer.echo(line)
+
+
 def _print_render(result) -> None:
     from rich.markup import escape
+
+    _print_chapters(result.chapters)
 
     for warning in result.warnings:
         console.print(f"[yellow]{escape(warning)}[/]", highlight=False, soft_wrap=True)
@@ -292,9 +305,46 @@ def render(profile: ProfileOption = None, to: ToOption = None, config: ConfigOpt
     """Render the book with Quarto (HTML site and typst PDF); the cards are not remade."""
     from hyte.book.render import render as render_book
 
-    result = render_book(_config(config), profile, to)
+    result = render_book(_config(config), profile, to, progress=sys.stderr.isatty())
     _print_render(result)
-    raise typer.Exit(0 if result.rendered else 1)
+    raise typer.Exit(result.exit_code)
+
+
+@app.command()
+@clear_errors
+def chapters(
+    profile: ProfileOption = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", "-w", help="Parallel workers, each with its own kernel"),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Execute every chapter, also the unchanged ones")
+    ] = False,
+    engine: Annotated[
+        str,
+        typer.Option(
+            "--engine",
+            help="warm: reuse a reset kernel per worker; fresh: a new kernel per chapter",
+        ),
+    ] = "warm",
+    config: ConfigOption = None,
+) -> None:
+    """Execute the book's chapters (.qmd) that changed and write the notebooks Quarto renders
+    (`hyte render` does this first; exit 1 when a chapter failed)."""
+    from hyte.book.chapters import run_chapters
+
+    result = run_chapters(
+        _config(config),
+        profile,
+        workers=workers,
+        force=force,
+        engine=engine,
+        progress=sys.stderr.isatty(),
+        config_path=config,
+    )
+    _print_chapters(result)
+    raise typer.Exit(result.exit_code)
 
 
 @app.command()
@@ -328,7 +378,8 @@ def build(
         else:
             typer.echo(line)
     _print_render(result)
-    raise typer.Exit(cards_result.exit_code)
+    chapters_failed = bool(result.chapters and result.chapters.failed)
+    raise typer.Exit(max(cards_result.exit_code, 1 if chapters_failed else 0))
 
 
 @app.command()

@@ -122,10 +122,22 @@ def chapter_files(items: Iterable[Any]) -> list[str]:
     return files
 
 
-def book_chapters(root: Path, profile: str) -> list[str]:
-    """The chapter and appendix files of a profile's book (cards excluded), in reading order."""
+def listed_chapters(root: Path, profile: str) -> list[str]:
+    """The chapter and appendix files a profile's book lists (cards excluded), in reading order."""
     book = book_config(root, profile).get("book") or {}
     return chapter_files(book.get("chapters") or []) + chapter_files(book.get("appendices") or [])
+
+
+def chapter_source(name: str) -> str | None:
+    """The ``.qmd`` source hyte makes a listed chapter notebook from (``report/x.ipynb`` is written as
+    ``report/x.qmd``; :mod:`hyte.book.chapters`); None for a listed file that is not a notebook."""
+    return name[: -len(".ipynb")] + ".qmd" if name.endswith(".ipynb") else None
+
+
+def book_chapters(root: Path, profile: str) -> list[str]:
+    """The chapter and appendix sources of a profile's book (cards excluded), in reading order: the
+    files the analyst edits (``report/x.qmd`` for a listed ``report/x.ipynb``)."""
+    return [chapter_source(name) or name for name in listed_chapters(root, profile)]
 
 
 def named_files(root: Path, profile: str) -> list[str]:

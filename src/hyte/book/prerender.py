@@ -9,7 +9,11 @@ plain ``quarto render`` give what ``hyte build`` gives:
    and when ``HYTE_SKIP_CARDS=1`` (``hyte render`` sets it: it renders only; ``hyte build`` has just
    made the cards).
 2. It rewrites the card list ``_cards.yml`` from the finished cards.
-3. It writes the title metadata, the HTML demo banner and the PDF footer for the active profile
+3. It executes the profile's chapters that changed (:mod:`hyte.book.chapters`; nothing when nothing
+   changed) and writes the chapter notebooks the book lists, so Quarto starts no Jupyter kernel.
+   Skipped when ``HYTE_SKIP_CHAPTERS=1`` (``hyte render`` sets it: it has just done this itself). A
+   failing chapter does not stop the render: its page keeps the previous good output, marked.
+4. It writes the title metadata, the HTML demo banner and the PDF footer for the active profile
    (``QUARTO_PROFILE``; the default profile when unset).
 
 A configuration error stops the render with one line (exit 1). A failing card does not: the card keeps
@@ -22,6 +26,7 @@ import os
 import sys
 
 SKIP_CARDS_ENV = "HYTE_SKIP_CARDS"
+SKIP_CHAPTERS_ENV = "HYTE_SKIP_CHAPTERS"
 RENDER_ALL_ENV = "QUARTO_PROJECT_RENDER_ALL"
 
 
@@ -54,6 +59,13 @@ def run(environ: dict[str, str] | None = None, *, config=None, echo=print) -> in
             for line in result.summary_lines():
                 echo(f"hyte: {line}")
         book.sync_card_list(config)
+        skip = environ.get(SKIP_CHAPTERS_ENV) or os.environ.get(SKIP_CHAPTERS_ENV, "")
+        if skip not in ("1", "true"):
+            from hyte.book.chapters import run_chapters
+
+            chapters = run_chapters(config, profile, progress=False)
+            for line in chapters.summary_lines():
+                echo(f"hyte: {line}")
         from hyte.book.freshness import check_and_mark_cards
 
         for stale in check_and_mark_cards(config):

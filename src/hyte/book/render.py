@@ -1,7 +1,8 @@
 """``hyte render`` and ``hyte build``: the Quarto book as an HTML site and a typst PDF.
 
 ``render`` prepares everything the book reads (the card list, the title metadata with the provenance,
-the demo-data banner and PDF footer), checks that every file the book names exists, and runs
+the demo-data banner and PDF footer), checks that every file the book names exists, executes the
+chapters that changed (:mod:`hyte.book.chapters`: Quarto then only typesets them), and runs
 ``quarto render`` for the profile and formats asked. ``build`` first makes the municipal cards
 (incrementally, :func:`hyte.run.batch.run_cards`), then renders both formats.
 
@@ -55,6 +56,13 @@ class RenderResult:
     stale_cards: list = field(
         default_factory=list
     )  # hyte.book.freshness.CardCheck of cards not current
+    chapters: object = None  # hyte.book.chapters.ChaptersResult of the chapters executed before
+
+    @property
+    def exit_code(self) -> int:
+        """1 when the book was not rendered or a chapter failed (its page is marked), else 0."""
+        failed = bool(getattr(self.chapters, "failed", None))
+        return 0 if self.rendered and not failed else 1
 
 
 class RenderInterrupted(KeyboardInterrupt):
@@ -98,9 +106,15 @@ def output_stem(root: Path, profile: str) -> str:
     return str((book.book_config(root, profile).get("book") or {}).get("output-file") or "index")
 
 
-def prepare(config, profile: str | None = None) -> str:
-    """Write the card list and the generated book files, and check every file the book names exists;
-    returns the profile. A missing chapter is a HyteError naming it."""
+def prepare(
+    config, profile: str | None = None, *, chapters: bool | None = None, progress: bool = False
+):
+    """Write the card list and the generated book files, check every file the book names exists,
+    and execute the chapters that changed (:func:`hyte.book.chapters.run_chapters`; ``chapters=False``
+    skips that, and so does ``HYTE_SKIP_CHAPTERS=1`` when ``chapters`` is None); returns
+    ``(profile, ChaptersResult or None)``. A missing chapter is a HyteError naming it."""
+    if chapters is None:
+        chapters = os.environ.get("HYTE_SKIP_CHAPTERS", "") not in ("1", "true")
     profile = book.active_profile(profile)
     book.sync_card_list(config)
     book.write_generated(config, profile)
@@ -111,18 +125,25 @@ def prepare(config, profile: str | None = None) -> str:
             f"{', '.join(missing)}. Restore them (git checkout) or fix _quarto.yml / "
             f"{book.profile_config_path(config.root, profile).name}."
         )
-    return profile
+    made = None
+    if chapters:
+        from hyte.book.chapters import run_chapters
+
+        made = run_chapters(config, profile, progress=progress)
+    return profile, made
 
 
 def quarto_environment(base: dict[str, str] | None = None) -> dict[str, str]:
     """The environment for ``quarto render``: this Python first on PATH (the pre-render hook and the
     Jupyter kernel then use the interpreter hyte runs in), QUARTO_PYTHON set to it, and the card batch
-    skipped in the pre-render hook (``hyte render`` renders only)."""
+    skipped in the pre-render hook (``hyte render`` renders only), and the chapters too (``prepare``
+    has just executed them)."""
     env = dict(os.environ if base is None else base)
     python_dir = str(Path(sys.executable).parent)
     env["PATH"] = python_dir + os.pathsep + env.get("PATH", "")
     env["QUARTO_PYTHON"] = sys.executable
     env["HYTE_SKIP_CARDS"] = "1"
+    env["HYTE_SKIP_CHAPTERS"] = "1"  # hyte has executed the chapters just before (prepare)
     return env
 
 
@@ -186,18 +207,22 @@ def render(
     *,
     echo: Callable[[str], None] | None = None,
     runner=None,
+    progress: bool = False,
+    chapters: bool | None = None,
 ) -> RenderResult:
-    """Prepare the book and run ``quarto render`` (see the module doc). ``runner(command, cwd, env,
-    echo) -> (exit code, lines)`` replaces the subprocess in tests."""
+    """Prepare the book (its chapters executed, :func:`prepare`) and run ``quarto render`` (see the
+    module doc). ``runner(command, cwd, env, echo) -> (exit code, lines)`` replaces the subprocess in
+    tests."""
     echo = echo or (lambda line: print(line, file=sys.stderr))
     formats = formats_for(to)
-    profile = prepare(config, profile)
+    profile, chapters = prepare(config, profile, chapters=chapters, progress=progress)
     root = Path(config.root)
     result = RenderResult(
         profile=profile,
         formats=formats,
         output_dir=output_dir(root, profile),
         cards=len(book.read_card_list(root)),
+        chapters=chapters,
     )
     from hyte.book.freshness import check_and_mark_cards
 
@@ -332,5 +357,5 @@ def build(
 
     check_plan_county(config)  # one line before any card is made with another county's plan
     cards = run_cards(config, workers=workers, force=force, progress=progress)
-    rendered = render(config, profile, to, echo=echo, runner=runner)
+    rendered = render(config, profile, to, echo=echo, runner=runner, progress=progress)
     return cards, rendered

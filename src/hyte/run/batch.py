@@ -413,8 +413,9 @@ class CardsLock:
     ended (killed run) is taken over with a note; one whose process runs is refused. Unlike an
     flock, no worker or kernel inherits it, so a killed run never blocks later ones."""
 
-    def __init__(self, cards_dir: Path):
+    def __init__(self, cards_dir: Path, command: str = "hyte cards"):
         self.path = Path(cards_dir) / _LOCK_NAME
+        self.command = command  # named in the messages (the chapters use it too)
         self.notes: list[str] = []
         self.held = False
 
@@ -438,12 +439,12 @@ class CardsLock:
                 owner = self._owner()
                 if owner is not None and _pid_alive(owner.get("pid", -1)):
                     raise HyteError(
-                        f"Another `hyte cards` run (PID {owner['pid']}, started {owner.get('started')}) "
+                        f"Another `{self.command}` run (PID {owner['pid']}, started {owner.get('started')}) "
                         f"is writing {self.path.parent}; wait for it to finish."
                     ) from None
                 what = f"PID {owner['pid']}" if owner else "an unreadable lock"
                 note = (
-                    f"Took over the lock of an earlier `hyte cards` run that ended without "
+                    f"Took over the lock of an earlier `{self.command}` run that ended without "
                     f"releasing it ({what}); its unfinished cards are remade."
                 )
                 self.notes.append(note)
@@ -455,7 +456,7 @@ class CardsLock:
             self.held = True
             return
         raise HyteError(
-            f"Cannot take the lock {self.path}: remove it if no `hyte cards` run is active."
+            f"Cannot take the lock {self.path}: remove it if no `{self.command}` run is active."
         )
 
     def _owner(self) -> dict | None:
@@ -696,22 +697,35 @@ def _read_manifest(path: Path, notes: list[str] | None = None) -> dict:
 
 
 def _execute(
-    jobs, workers, engine, root, kernel_name, warm_modules, progress, record, result
+    jobs,
+    workers,
+    engine,
+    root,
+    kernel_name,
+    warm_modules,
+    progress,
+    record,
+    result,
+    *,
+    run_job=None,
+    label: str = "kuntakortit",
 ) -> None:
-    """Run the jobs on ``workers`` processes; ``record`` each outcome as it arrives."""
+    """Run the jobs on ``workers`` processes; ``record`` each outcome as it arrives. ``run_job``
+    (default: make a card) runs one job in a worker; the book's chapters use it too
+    (:mod:`hyte.book.chapters`), with their own ``label`` on the progress bar."""
     import multiprocessing
 
     context = multiprocessing.get_context(
         "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     )
-    bar = _progress_bar(len(jobs)) if progress else None
+    bar = _progress_bar(len(jobs), label) if progress else None
     pool = ProcessPoolExecutor(
         max_workers=workers,
         mp_context=context,
         initializer=_init_worker,
         initargs=(engine, root, kernel_name, warm_modules),
     )
-    pending = {pool.submit(_run_job, job): job for job in jobs}
+    pending = {pool.submit(run_job or _run_job, job): job for job in jobs}
     try:
         if bar:
             bar.start()
@@ -769,12 +783,12 @@ def _outcome_of(future, job: _Job) -> dict:
         }
 
 
-def _progress_bar(total: int):
+def _progress_bar(total: int, label: str = "kuntakortit"):
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     bar = Progress(
-        TextColumn("[bold]kuntakortit[/]"),
+        TextColumn(f"[bold]{label}[/]"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
