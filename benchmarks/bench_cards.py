@@ -37,6 +37,12 @@ from hyte.data.regions import load_regions
 from hyte.run.batch import TEMPLATE, card_stem, template_parameters
 
 ROOT = Path(__file__).resolve().parents[1]
+#: The papermill command of this interpreter's environment (the venv need not be activated).
+PAPERMILL = (
+    str(Path(sys.executable).with_name("papermill"))
+    if Path(sys.executable).with_name("papermill").exists()
+    else "papermill"
+)
 
 
 def make_project(source: Path, target: Path) -> Path:
@@ -108,7 +114,7 @@ def main() -> None:
         baseline_cards = municipalities[: max(1, min(args.baseline_cards, len(municipalities)))]
         for municipality in baseline_cards:
             command = [
-                "papermill",
+                PAPERMILL,
                 str(template),
                 str(out / f"{card_stem(municipality)}.ipynb"),
                 "-r",

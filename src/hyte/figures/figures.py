@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import textwrap
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -524,16 +525,6 @@ def _spine_alt(
 # --- trend small multiples ---------------------------------------------------------------------
 
 
-def _series(table: pd.DataFrame, indicator: int, region_id: int, sex: str) -> pd.DataFrame:
-    rows = table[
-        (table["indicator"] == indicator)
-        & (table["region_id"] == region_id)
-        & (table["sex"] == sex)
-        & table["value"].notna()
-    ]
-    return rows.sort_values("year")[["year", "value", "count"]].reset_index(drop=True)
-
-
 def trend_small_multiples(
     table: pd.DataFrame,
     indicators: Sequence[Indicator],
@@ -568,23 +559,19 @@ def trend_small_multiples(
         table, [i.id for i in indicators], (region_id, county_id, country_id), sex
     )
     # One year range for every panel of the figure: the last ``years`` years of any of its series.
-    all_years = (
-        np.concatenate([frame["year"].to_numpy() for frame in series.values()])
-        if series
-        else np.array([])
-    )
+    all_years = np.concatenate([line.year for line in series.values()]) if series else np.array([])
     figure_end = int(all_years.max()) if len(all_years) else None
     figure_start = None
     if figure_end is not None:
         figure_start = int(all_years[all_years >= figure_end - years + 1].min())
-    empty = pd.DataFrame({"year": [], "value": [], "count": []})
+    empty = _Series(np.array([]), np.array([]), np.array([]))
     panels: list[dict[str, Any]] = []
     for indicator in indicators:
         own, county, country = (
             series.get((indicator.id, rid), empty) for rid in (region_id, county_id, country_id)
         )
         if figure_start is not None:
-            own, county, country = (x[x["year"] >= figure_start] for x in (own, county, country))
+            own, county, country = (x.since(figure_start) for x in (own, county, country))
         panel: dict[str, Any] = {
             "indicator": indicator.id,
             "title": indicator.short(language),
@@ -600,22 +587,15 @@ def trend_small_multiples(
             continue
         end = int(figure_end)
         start = int(figure_start)
-        hidden = stats.suppress(
-            own["value"].to_numpy(), own["count"].to_numpy(), indicator.small_number_threshold
-        )
-        own = own.assign(value=np.where(hidden, np.nan, own["value"]))
-        if len(own) and _cadence(pd.concat([own["year"], county["year"], country["year"]])) == 1:
+        hidden = stats.suppress(own.value, own.count, indicator.small_number_threshold)
+        own = _Series(own.year, np.where(hidden, np.nan, own.value), own.count)
+        if len(own) and _cadence(np.concatenate([own.year, county.year, country.year])) == 1:
             # An annual series: a missing year is a gap in the line, not a straight join.
-            own = (
-                own.set_index("year")
-                .reindex(range(int(own["year"].min()), int(own["year"].max()) + 1))
-                .rename_axis("year")
-                .reset_index()
-            )
-        years_own = own["year"].to_numpy(dtype=float)
+            own = own.every_year()
+        years_own = own.year.astype(float)
         lower, upper = stats.confidence_interval(
-            own["value"].to_numpy(),
-            own["count"].to_numpy(),
+            own.value,
+            own.count,
             indicator.ci_method.value,
             indicator.multiplier,
         )
@@ -627,18 +607,15 @@ def trend_small_multiples(
         drawn["county"] |= bool(len(county))
         drawn["country"] |= bool(len(country))
         panel["lines"] = {
-            "country": (
-                country["year"].to_numpy(dtype=float),
-                country["value"].to_numpy(dtype=float),
-            ),
-            "county": (county["year"].to_numpy(dtype=float), county["value"].to_numpy(dtype=float)),
-            "municipality": (years_own, own["value"].to_numpy(dtype=float)),
+            "country": (country.year.astype(float), country.value.astype(float)),
+            "county": (county.year.astype(float), county.value.astype(float)),
+            "municipality": (years_own, own.value.astype(float)),
         }
         shown = np.concatenate(
             [
-                own["value"].to_numpy(dtype=float),
-                county["value"].to_numpy(dtype=float),
-                country["value"].to_numpy(dtype=float),
+                own.value.astype(float),
+                county.value.astype(float),
+                country.value.astype(float),
                 np.where(band, lower, np.nan),
                 np.where(band, upper, np.nan),
             ]
@@ -659,7 +636,7 @@ def trend_small_multiples(
         descriptions.append(
             _trend_description(
                 indicator,
-                own.dropna(subset=["value"]),
+                own.with_values(),
                 county,
                 country,
                 region_name,
@@ -711,20 +688,62 @@ def trend_small_multiples(
 
 def _series_index(
     table: pd.DataFrame, indicators: Sequence[int], regions: Sequence[int], sex: str
-) -> dict[tuple[int, int], pd.DataFrame]:
+) -> dict[tuple[int, int], _Series]:
     """(indicator, region) -> its rows with a value (year, value, count), years ascending: one pass
     over the table instead of one full scan per series."""
-    rows = table[
-        table["indicator"].isin(list(indicators))
-        & table["region_id"].isin(list(regions))
-        & (table["sex"] == sex)
-        & table["value"].notna()
-    ]
-    rows = rows.sort_values("year", kind="stable")
-    return {
-        (int(indicator), int(region)): group[["year", "value", "count"]].reset_index(drop=True)
-        for (indicator, region), group in rows.groupby(["indicator", "region_id"], sort=False)
+    keep = (
+        table["indicator"].isin(list(indicators)).to_numpy()
+        & table["region_id"].isin(list(regions)).to_numpy()
+        & (table["sex"].to_numpy() == sex)
+        & table["value"].notna().to_numpy()
+    )
+    columns = {  # plain numpy columns: small frames of three numbers are cheap to make
+        name: table[name].to_numpy()[keep]
+        for name in ("indicator", "region_id", "year", "value", "count")
     }
+    order = np.lexsort((columns["year"], columns["region_id"], columns["indicator"]))
+    columns = {name: values[order] for name, values in columns.items()}
+    keys = np.stack([columns["indicator"], columns["region_id"]], axis=1)
+    out: dict[tuple[int, int], _Series] = {}
+    if not len(keys):
+        return out
+    starts = np.flatnonzero(np.r_[True, (keys[1:] != keys[:-1]).any(axis=1)])
+    for start, end in zip(starts, [*starts[1:], len(keys)]):
+        out[(int(keys[start, 0]), int(keys[start, 1]))] = _Series(
+            columns["year"][start:end],
+            columns["value"][start:end].astype(float),
+            columns["count"][start:end].astype(float),
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class _Series:
+    """One region's values of one indicator: years ascending, values and counts (numpy arrays)."""
+
+    year: np.ndarray
+    value: np.ndarray
+    count: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.year)
+
+    def since(self, year: int) -> _Series:
+        keep = self.year >= year
+        return _Series(self.year[keep], self.value[keep], self.count[keep])
+
+    def with_values(self) -> _Series:
+        keep = ~np.isnan(self.value)
+        return _Series(self.year[keep], self.value[keep], self.count[keep])
+
+    def every_year(self) -> _Series:
+        """Every year from the first to the last, NaN where a year is missing."""
+        first, last = int(self.year.min()), int(self.year.max())
+        years = np.arange(first, last + 1)
+        value, count = np.full(len(years), np.nan), np.full(len(years), np.nan)
+        value[self.year.astype(int) - first] = self.value
+        count[self.year.astype(int) - first] = self.count
+        return _Series(years, value, count)
 
 
 def _line_handle(line: dict, *, band: bool = False):
@@ -905,9 +924,9 @@ def _draw_trend_panels(
     return SvgFigure(canvas, panels=panels, legend=[e.label for e in entries])
 
 
-def _cadence(years: pd.Series) -> int:
+def _cadence(years) -> int:
     """The usual step between an indicator's years: 1 (annual) or 2 (the biennial school survey)."""
-    distinct = np.unique(years.to_numpy(dtype=float))
+    distinct = np.unique(np.asarray(years, dtype=float))
     if len(distinct) < 2:
         return 1
     return int(np.median(np.diff(distinct)))
@@ -924,9 +943,9 @@ def _tick_decimals(ticks: Sequence[float]) -> int:
 
 def _trend_description(
     indicator: Indicator,
-    own: pd.DataFrame,
-    county: pd.DataFrame,
-    country: pd.DataFrame,
+    own: _Series,
+    county: _Series,
+    country: _Series,
     region_name: str,
     county_name: str,
     country_name: str,
@@ -935,19 +954,17 @@ def _trend_description(
     unit, decimals = indicator.unit(language), indicator.decimals
     parts = []
     if len(own):
-        first, last = own.iloc[0], own.iloc[-1]
         text = (
-            f"{region_name} {_with_unit(last['value'], decimals, unit)} vuonna {int(last['year'])}"
+            f"{region_name} {_with_unit(own.value[-1], decimals, unit)} vuonna {int(own.year[-1])}"
         )
         if len(own) > 1:
-            text += f" ({_with_unit(first['value'], decimals, unit)} vuonna {int(first['year'])})"
+            text += f" ({_with_unit(own.value[0], decimals, unit)} vuonna {int(own.year[0])})"
         parts.append(text)
     else:
         parts.append(f"{region_name}: ei julkaistavia arvoja")
     for name, series in ((county_name, county), (country_name.lower(), country)):
         if len(series):
-            last = series.iloc[-1]
-            parts.append(f"{name} {_with_unit(last['value'], decimals, unit)}")
+            parts.append(f"{name} {_with_unit(series.value[-1], decimals, unit)}")
     return f"{indicator.short(language)}: " + ", ".join(parts)
 
 
