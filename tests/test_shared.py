@@ -112,9 +112,10 @@ def test_cached_equals_computed_exactly(tmp_path, shape):
     _assert_equal(read, fresh, ctx)
     if shape == "demo":  # real values, not only matching shapes
         jkl = read.municipality_summary("179").set_index("indicator")
-        assert jkl.loc[127, "value"] == fresh["municipalities"]["179"].set_index("indicator").loc[
-            127, "value"
-        ]
+        assert (
+            jkl.loc[127, "value"]
+            == fresh["municipalities"]["179"].set_index("indicator").loc[127, "value"]
+        )
         assert read.municipal["code"].nunique() == len(ctx.municipalities) == 22
         assert read.municipal["rank"].dtype == "Int64" and read.municipal["rank"].isna().any()
         assert any(len(read.sex_data(m.sotkanet_id)) for m in ctx.municipalities)
@@ -133,12 +134,20 @@ def test_the_chapter_reads_the_shared_results(tmp_path, monkeypatch):
     assert_frame_equal(
         chapter.summary(ctx.county.sotkanet_id, sex="female"), fresh["county"]["female"]
     )
-    assert_frame_equal(chapter.summary(ctx.municipalities[0].sotkanet_id), fresh["municipalities"][
-        ctx.municipalities[0].code
-    ])
+    assert_frame_equal(
+        chapter.summary(ctx.municipalities[0].sotkanet_id),
+        fresh["municipalities"][ctx.municipalities[0].code],
+    )
     # a year or the country is not shared: computed as before
     year = chapter.summary(ctx.country_id)
-    assert not year.empty and year.loc[0, "vs_county"] in ("better", "worse", "similar", "higher", "lower", "not_compared")
+    assert not year.empty and year.loc[0, "vs_county"] in (
+        "better",
+        "worse",
+        "similar",
+        "higher",
+        "lower",
+        "not_compared",
+    )
     assert len(municipal) == sum(len(f) for f in fresh["municipalities"].values())
     # another chapter (another process) reads them: nothing is computed again
     shared._CACHE.clear()
@@ -284,7 +293,11 @@ _SHARED_CARD = [
 
 def _shared_card(path: Path) -> Path:
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     cells = [nbformat.v4.new_code_cell(source) for source in _SHARED_CARD]
     cells[0].metadata["tags"] = ["parameters"]
     nb.cells = cells

@@ -123,7 +123,11 @@ def key_inputs(ctx, language: str = "fi") -> dict[str, Any]:
         },
         "hyte_version": __version__,
         "hyte_source": _hyte_source_sha(),
-        "versions": {"pandas": pd.__version__, "numpy": np.__version__, "pyarrow": pyarrow.__version__},
+        "versions": {
+            "pandas": pd.__version__,
+            "numpy": np.__version__,
+            "pyarrow": pyarrow.__version__,
+        },
     }
 
 
@@ -151,7 +155,9 @@ def sex_frames(
 
     ids = [int(r) for r in region_ids]
     subset = table[
-        table["region_id"].isin(ids) & table["sex"].isin(["female", "male"]) & table["value"].notna()
+        table["region_id"].isin(ids)
+        & table["sex"].isin(["female", "male"])
+        & table["value"].notna()
     ]
     by_indicator = {int(k): g for k, g in subset.groupby("indicator", sort=False)}
     latest_year = table.groupby("indicator")["year"].max()
@@ -217,7 +223,9 @@ def sex_frames(
     return {
         region_id: pd.DataFrame.from_records(
             found, columns=[*SEX_COLUMNS, "relative_difference"]
-        ).astype({"indicator": "int64", "decimals": "int64", "year": "int64", "significant": "bool"})
+        ).astype(
+            {"indicator": "int64", "decimals": "int64", "year": "int64", "significant": "bool"}
+        )
         for region_id, found in records.items()
     }
 

@@ -27,7 +27,8 @@ from hyte import __version__
 from hyte.errors import HyteError
 from hyte.paths import data_dir
 
-if TYPE_CHECKING:  # pandas is imported where a table is read: `hyte cards` with nothing to do stays fast
+# pandas is imported where a table is read: `hyte cards` with nothing to do stays fast
+if TYPE_CHECKING:
     import pandas as pd
 
 MANIFEST = "manifest.json"

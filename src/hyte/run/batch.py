@@ -650,7 +650,9 @@ def _run_locked(
                     )
                     for job in jobs
                 ]
-                notes.extend(prepare_shared(config, counties, params_of[jobs[0].code].get("snapshot")))
+                notes.extend(
+                    prepare_shared(config, counties, params_of[jobs[0].code].get("snapshot"))
+                )
             _execute(
                 jobs,
                 result.workers,
