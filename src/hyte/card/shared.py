@@ -409,10 +409,10 @@ class SharedResults:
         from hyte.stats.summary import _empty_summary
 
         frame = self.part("municipal")
-        if frame.empty:
+        rows = frame[frame["code"] == code] if len(frame) else frame
+        if rows.empty:  # as indicator_summary says "no values": its empty frame, its dtypes
             return _empty_summary()
-        rows = frame[frame["code"] == code].drop(columns=["code", "name", "order"])
-        return rows.reset_index(drop=True)
+        return rows.drop(columns=["code", "name", "order"]).reset_index(drop=True)
 
     def county_summary(self, sex: str = "total") -> pd.DataFrame:
         return self.part("county")[sex].copy()
