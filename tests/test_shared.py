@@ -362,3 +362,48 @@ def test_prepare_shared_per_county_for_the_whole_country(tmp_path):
     # a county that fails is one note, not a stop
     notes = prepare_shared(config, ["77"])
     assert len(notes) == 1 and "county 77" in notes[0] and "each card computes its own" in notes[0]
+
+
+@pytest.mark.parametrize("shape", ["demo", "no_kerroin_score"])
+def test_the_hyte_kerroin_read_back_equals_the_computed_one(tmp_path, shape):
+    from dataclasses import fields
+
+    from hyte.kerroin import report as kr
+    from hyte.kerroin.model import for_context
+
+    root = _demo_project(tmp_path) if shape == "demo" else make_project(tmp_path, shape)
+    ctx = _context(root)
+    fresh = for_context(ctx)
+    shared.for_context(ctx).part("kerroin")
+    run = _read_back(ctx).kerroin
+    assert shared.for_context(ctx).folder.joinpath("kerroin.json").is_file()
+    for frame_of in (
+        lambda r: r.inputs.counties,
+        lambda r: r.inputs.current,
+        lambda r: r.inputs.start,
+        lambda r: r.result.table,
+        lambda r: r.result.measure,
+        lambda r: r.result.subscores,
+        lambda r: r.result.weights,
+        lambda r: r.result.contributions,
+        lambda r: r.sensitivity,
+        lambda r: r.drivers,
+    ):
+        assert_frame_equal(frame_of(run), frame_of(fresh))
+    for name in ("county", "years", "residents_year", "missing", "notes"):
+        assert getattr(run.inputs, name) == getattr(fresh.inputs, name), name
+    assert run.result.missing == fresh.result.missing and run.result.notes == fresh.result.notes
+    assert run.config == fresh.config and run.catalog_notes == fresh.catalog_notes
+    assert [f.name for f in fields(run)] == [f.name for f in fields(fresh)]
+    for text in (
+        kr.summary_markdown,
+        kr.sensitivity_markdown,
+        kr.notes_markdown,
+        kr.what_if_table,
+        kr.drivers_markdown,
+    ):
+        assert text(run) == text(fresh)
+    for text in (kr.missing_markdown, kr.ranking_table, kr.decomposition_table):
+        assert text(run.result) == text(fresh.result)
+    if shape == "demo":
+        assert run.result.row()["score"] == fresh.result.row()["score"] > 0

@@ -3,19 +3,22 @@
 Every card and several chapters need the same county-wide numbers: the per-indicator summary of every
 municipality of the county (:func:`hyte.stats.summary.indicator_summary`: values, CIs, the comparisons
 with the county and the country, trends, ranks), the county's own summary for all, women and men,
-every municipality's women/men values (the card's ``sex_data``) and the snapshot's fitness for the
-county (:func:`hyte.data.fitness.assess`). They are computed once and kept on disk, in the project's
-ignored cache folder::
+every municipality's women/men values (the card's ``sex_data``), the snapshot's fitness for the
+county (:func:`hyte.data.fitness.assess`) and the HYTE-kerroin (:func:`hyte.kerroin.model.for_context`).
+They are computed once and kept on disk, in the project's ignored cache folder::
 
-    .hyte-cache/shared/<county>-<key>/municipal.parquet   every municipality × indicator (Chapter.municipal)
-                                     county.parquet      the county's summary, sex total / male / female
-                                     sex.parquet         every municipality's women/men values
-                                     fitness.json        the snapshot's fitness for the county
+    .hyte-cache/shared/<county>-<key>/
+        municipal.parquet          every municipality × indicator (Chapter.municipal)
+        county.parquet             the county's summary, sex total / male / female
+        sex.parquet                every municipality's women/men values
+        fitness.json               the snapshot's fitness for the county
+        kerroin.json, kerroin-*.parquet   the HYTE-kerroin (a KerroinRun)
 
 The key (:func:`shared_key`) is the sha256 of everything the computation reads: the snapshot's manifest
 and table, the catalog and the local catalog, the local values, ``data/labels.yml``, the reference
-files, the county, the reporting year, the language, hyte's source files and the versions of pandas,
-numpy and pyarrow. Any change gives a new folder; old folders are left for ``rm -r .hyte-cache``.
+files, the HYTE-kerroin settings, the county, the reporting year, the language, hyte's source files
+and the versions of pandas, numpy and pyarrow. Any change gives a new folder; old folders are left
+for ``rm -r .hyte-cache``.
 
 ``hyte cards`` computes everything in the parent process before the workers start
 (:func:`ensure`), so the card kernels only read; otherwise the first card or chapter that needs a
@@ -55,7 +58,7 @@ CACHE_FOLDER = Path(".hyte-cache") / "shared"
 #: Bump when the layout or the meaning of the cached files changes.
 FORMAT = 1
 SEX_MAX_AGE_YEARS = 4  # = hyte.card.card.SEX_MAX_AGE_YEARS (a test checks they agree)
-_KINDS = ("municipal", "county", "sex", "fitness")
+_KINDS = ("municipal", "county", "sex", "fitness", "kerroin")
 _SEXES = ("total", "male", "female")
 
 #: How many times each part was computed in this process (tests count them).
@@ -120,6 +123,7 @@ def key_inputs(ctx, language: str = "fi") -> dict[str, Any]:
             "local": _folder_shas(config.root / "data" / "local"),
             "labels": _file_sha(labels_path(config.root)),
             "reference": _folder_shas(config.root / "data" / "reference"),
+            "hyte_kerroin": _file_sha(config.hyte_kerroin_path),
         },
         "hyte_version": __version__,
         "hyte_source": _hyte_source_sha(),
@@ -268,6 +272,10 @@ def _compute(ctx, kind: str, language: str):
         from hyte.data.fitness import assess
 
         return assess(ctx.table, ctx.catalog, ctx.county, ctx.regions)
+    if kind == "kerroin":
+        from hyte.kerroin.model import for_context
+
+        return for_context(ctx)
     raise ValueError(kind)
 
 
@@ -298,19 +306,127 @@ def _unstacked(frame: pd.DataFrame, column: str, names, template: pd.DataFrame) 
     return out
 
 
-def _encode(kind: str, value) -> bytes:
+_KERROIN_FRAMES = {
+    "counties": ("inputs", "counties"),
+    "current": ("inputs", "current"),
+    "start": ("inputs", "start"),
+    "table": ("result", "table"),
+    "measure": ("result", "measure"),
+    "subscores": ("result", "subscores"),
+    "weights": ("result", "weights"),
+    "contributions": ("result", "contributions"),
+    "sensitivity": (None, "sensitivity"),
+    "drivers": (None, "drivers"),
+}
+
+_FILES = {
+    "municipal": ["municipal.parquet"],
+    "county": ["county.parquet"],
+    "sex": ["sex.parquet"],
+    "fitness": ["fitness.json"],
+    "kerroin": ["kerroin.json", *(f"kerroin-{name}.parquet" for name in _KERROIN_FRAMES)],
+}
+
+
+def _kerroin_encode(run) -> dict[str, bytes]:
+    """A :class:`hyte.kerroin.model.KerroinRun` as files: its frames (index kept) and the rest as JSON
+    (its configuration is read again from the file the key covers)."""
+    out = {}
+    empty = []
+    for name, (owner, attribute) in _KERROIN_FRAMES.items():
+        frame = getattr(getattr(run, owner) if owner else run, attribute)
+        if frame.shape == (0, 0):
+            empty.append(name)
+        out[f"kerroin-{name}.parquet"] = b"" if frame.shape == (0, 0) else _parquet_frame(frame)
+    meta = {
+        "county": run.inputs.county,
+        "years": {k: list(v) if v is not None else None for k, v in run.inputs.years.items()},
+        "residents_year": run.inputs.residents_year,
+        "inputs_missing": [asdict(m) for m in run.inputs.missing],
+        "inputs_notes": list(run.inputs.notes),
+        "result_missing": [asdict(m) for m in run.result.missing],
+        "result_notes": list(run.result.notes),
+        "catalog_notes": list(run.catalog_notes),
+        "empty_frames": empty,
+    }
+    out["kerroin.json"] = (json.dumps(meta, ensure_ascii=False, sort_keys=True) + "\n").encode()
+    return out
+
+
+def _parquet_frame(frame: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=True)
+    return buffer.getvalue()
+
+
+def _kerroin_decode(files: dict[str, bytes], ctx):
+    from hyte.kerroin.model import (
+        KerroinInputs,
+        KerroinResult,
+        KerroinRun,
+        Missing,
+        load_kerroin_config,
+    )
+
+    meta = json.loads(files["kerroin.json"].decode("utf-8"))
+    frames = {
+        name: pd.DataFrame()
+        if name in meta["empty_frames"]
+        else pd.read_parquet(io.BytesIO(files[f"kerroin-{name}.parquet"]))
+        for name in _KERROIN_FRAMES
+    }
+    config = load_kerroin_config(ctx.config.hyte_kerroin_path, ctx.catalog)
+    inputs = KerroinInputs(
+        config,
+        meta["county"],
+        frames["counties"],
+        frames["current"],
+        frames["start"],
+        {k: tuple(v) if v is not None else None for k, v in meta["years"].items()},
+        meta["residents_year"],
+        [Missing(**m) for m in meta["inputs_missing"]],
+        list(meta["inputs_notes"]),
+    )
+    result = KerroinResult(
+        inputs,
+        frames["table"],
+        frames["measure"],
+        frames["subscores"],
+        frames["weights"],
+        frames["contributions"],
+        [Missing(**m) for m in meta["result_missing"]],
+        list(meta["result_notes"]),
+    )
+    return KerroinRun(
+        config=config,
+        inputs=inputs,
+        result=result,
+        sensitivity=frames["sensitivity"],
+        drivers=frames["drivers"],
+        catalog_notes=list(meta["catalog_notes"]),
+    )
+
+
+def _encode(kind: str, value) -> dict[str, bytes]:
     if kind == "municipal":
-        return _parquet_bytes(value)
-    if kind == "county":
-        return _parquet_bytes(_stacked(value, "_sex"))
-    if kind == "sex":
-        return _parquet_bytes(_stacked(value, "_region"))
-    if kind == "fitness":
-        return (json.dumps(asdict(value), ensure_ascii=False, sort_keys=True) + "\n").encode()
-    raise ValueError(kind)
+        data = _parquet_bytes(value)
+    elif kind == "county":
+        data = _parquet_bytes(_stacked(value, "_sex"))
+    elif kind == "sex":
+        data = _parquet_bytes(_stacked(value, "_region"))
+    elif kind == "fitness":
+        data = (json.dumps(asdict(value), ensure_ascii=False, sort_keys=True) + "\n").encode()
+    elif kind == "kerroin":
+        return _kerroin_encode(value)
+    else:
+        raise ValueError(kind)
+    return {_FILES[kind][0]: data}
 
 
-def _decode(kind: str, data: bytes, ctx):
+def _decode(kind: str, files: dict[str, bytes], ctx):
+    if kind == "kerroin":
+        return _kerroin_decode(files, ctx)
+    data = files[_FILES[kind][0]]
     if kind == "fitness":
         from hyte.data.fitness import Fitness
 
@@ -329,14 +445,6 @@ def _decode(kind: str, data: bytes, ctx):
     raise ValueError(kind)
 
 
-_FILES = {
-    "municipal": "municipal.parquet",
-    "county": "county.parquet",
-    "sex": "sex.parquet",
-    "fitness": "fitness.json",
-}
-
-
 # --- the shared results ------------------------------------------------------------------------------
 
 
@@ -351,22 +459,23 @@ class SharedResults:
         self.folder = shared_folder(ctx, self.key)
         self._parts: dict[str, Any] = {}
 
-    def _path(self, kind: str) -> Path:
-        return self.folder / _FILES[kind]
+    def _paths(self, kind: str) -> list[Path]:
+        return [self.folder / name for name in _FILES[kind]]
 
     def part(self, kind: str):
-        """One part (``municipal``, ``county``, ``sex``, ``fitness``): from memory, the cache file,
-        or computed (and written)."""
+        """One part (``municipal``, ``county``, ``sex``, ``fitness``, ``kerroin``): from memory, the
+        cache files, or computed (and written)."""
         if kind in self._parts:
             return self._parts[kind]
-        path = self._path(kind)
+        paths = self._paths(kind)
         value = None
-        if path.is_file():
+        if all(path.is_file() for path in paths):
             try:
-                value = _decode(kind, path.read_bytes(), self.ctx)
+                value = _decode(kind, {p.name: p.read_bytes() for p in paths}, self.ctx)
             except Exception as exc:  # noqa: BLE001 - any damage: recompute, say so in one line
+                where = paths[0] if len(paths) == 1 else f"{paths[0].parent}/{kind}*"
                 print(
-                    f"note: shared results cache {path} is unreadable "
+                    f"note: shared results cache {where} is unreadable "
                     f"({type(exc).__name__}); computing it again.",
                     file=sys.stderr,
                     flush=True,
@@ -382,18 +491,23 @@ class SharedResults:
         from hyte.data.snapshot import write_bytes_atomic
 
         try:
-            write_bytes_atomic(self._path(kind), _encode(kind, value))
+            # the JSON of a part of several files last: its files are complete once it is there
+            for name, data in sorted(
+                _encode(kind, value).items(), key=lambda i: i[0].endswith("json")
+            ):
+                write_bytes_atomic(self.folder / name, data)
         except OSError as exc:  # a read-only project still works, only slower
             print(
-                f"note: cannot write the shared results cache {self._path(kind)} ({exc.strerror}); "
+                f"note: cannot write the shared results cache in {self.folder} ({exc.strerror}); "
                 "continuing without it.",
                 file=sys.stderr,
                 flush=True,
             )
 
-    def ensure(self) -> SharedResults:
-        """Every part read or computed (``hyte cards`` calls this before the workers start)."""
-        for kind in _KINDS:
+    def ensure(self, kinds=_KINDS) -> SharedResults:
+        """Every part (or those named) read or computed (``hyte cards`` calls this before the
+        workers start)."""
+        for kind in kinds:
             self.part(kind)
         return self
 
@@ -421,6 +535,11 @@ class SharedResults:
         return self.part("sex")[int(region_id)].copy()
 
     @property
+    def kerroin(self):
+        """The HYTE-kerroin of the county (:func:`hyte.kerroin.model.for_context`)."""
+        return self.part("kerroin")
+
+    @property
     def fitness(self):
         from dataclasses import replace
 
@@ -440,6 +559,10 @@ def for_context(ctx, language: str = "fi") -> SharedResults:
     return found
 
 
-def ensure(ctx, language: str = "fi") -> SharedResults:
-    """Compute (or read) every shared part of ``ctx``'s county now."""
-    return for_context(ctx, language).ensure()
+#: The parts a card reads (the HYTE-kerroin is the book's).
+CARD_KINDS = ("municipal", "county", "sex", "fitness")
+
+
+def ensure(ctx, language: str = "fi", kinds=_KINDS) -> SharedResults:
+    """Compute (or read) every shared part (or those named) of ``ctx``'s county now."""
+    return for_context(ctx, language).ensure(kinds)
