@@ -43,10 +43,17 @@ def _construct_int_keeping_zeros(loader: _UniqueKeyLoader, node: yaml.ScalarNode
     return loader.construct_yaml_int(node)
 
 
-_UniqueKeyLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping
-)
-_UniqueKeyLoader.add_constructor("tag:yaml.org,2002:int", _construct_int_keeping_zeros)
+class _FastUniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The same loader over libyaml's parser (when PyYAML has it): several times faster. Only a
+    document it reads without an error is taken from it; any error is reported by the pure-Python
+    loader, so the messages stay the same."""
+
+
+for _loader in (_UniqueKeyLoader, _FastUniqueKeyLoader):
+    _loader.add_constructor(
+        yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_unique_mapping
+    )
+    _loader.add_constructor("tag:yaml.org,2002:int", _construct_int_keeping_zeros)
 
 
 class DuplicateKeyError(Exception):
@@ -78,6 +85,10 @@ def decode_text(data: bytes, path: Path) -> str:
 def loads_yaml(text: str, path: Path) -> Any:
     """Parse YAML text read from ``path``: a syntax error or a duplicate key is a HyteError naming the
     file and line."""
+    try:
+        return yaml.load(text, Loader=_FastUniqueKeyLoader)
+    except Exception:  # noqa: BLE001 - reread below with the loader whose messages hyte reports
+        pass
     try:
         return yaml.load(text, Loader=_UniqueKeyLoader)  # a SafeLoader subclass
     except DuplicateKeyError as exc:

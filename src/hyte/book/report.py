@@ -113,9 +113,23 @@ class Chapter:
     def peer_ids(self) -> list[int]:
         return [m.sotkanet_id for m in self.ctx.municipalities]
 
+    @cached_property
+    def shared(self):
+        """The county-wide results computed once per snapshot and configuration
+        (:mod:`hyte.card.shared`)."""
+        from hyte.card.shared import for_context
+
+        return for_context(self.ctx)
+
     def summary(
         self, region_id: int, *, sex: str = "total", year: int | None = None
     ) -> pd.DataFrame:
+        if year is None and sex in ("total", "male", "female"):
+            if int(region_id) == self.county.sotkanet_id:
+                return self.shared.county_summary(sex)
+            if sex == "total" and int(region_id) in set(self.peer_ids):
+                code = next(m.code for m in self.ctx.municipalities if m.sotkanet_id == region_id)
+                return self.shared.municipality_summary(code)
         return indicator_summary(
             self.ctx.table,
             self.catalog,
@@ -136,14 +150,7 @@ class Chapter:
     def municipal(self) -> pd.DataFrame:
         """Every municipality × indicator (long): the summary columns plus ``code`` and ``name``,
         municipalities in Finnish alphabetical order."""
-        frames = []
-        for order, municipality in enumerate(self.ctx.municipalities):
-            frame = self.summary(municipality.sotkanet_id)
-            frame.insert(0, "order", order)
-            frame.insert(0, "name", municipality.name_fi)
-            frame.insert(0, "code", municipality.code)
-            frames.append(frame)
-        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        return self.shared.municipal
 
     def series(
         self, indicator_id: int, region_ids: Iterable[int], sex: str = "total"

@@ -795,9 +795,21 @@ class Card:
         return [m.sotkanet_id for m in self.ctx.regions.county_municipalities(self.county.code)]
 
     @cached_property
+    def shared(self):
+        """The county-wide results computed once per snapshot and configuration
+        (:mod:`hyte.card.shared`), or None when the card's county is not its context's."""
+        if self.county.code != self.ctx.config.county:
+            return None
+        from hyte.card.shared import for_context
+
+        return for_context(self.ctx, self.language)
+
+    @cached_property
     def summary(self) -> pd.DataFrame:
         from hyte.stats.summary import indicator_summary
 
+        if self.shared is not None:
+            return self.shared.municipality_summary(self.code)
         return indicator_summary(
             self.ctx.table,
             self.ctx.catalog,
@@ -810,6 +822,8 @@ class Card:
 
     @cached_property
     def sex_data(self) -> pd.DataFrame:
+        if self.shared is not None:
+            return self.shared.sex_data(self.municipality.sotkanet_id)
         return sex_differences(
             self.own_rows,
             self.ctx.catalog,
@@ -823,6 +837,8 @@ class Card:
         """What the snapshot allows for this county (hyte.data.fitness)."""
         from hyte.data.fitness import assess
 
+        if self.shared is not None:
+            return self.shared.fitness
         return assess(self.ctx.table, self.ctx.catalog, self.county, self.ctx.regions)
 
     @cached_property

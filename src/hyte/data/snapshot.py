@@ -21,14 +21,15 @@ import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from hyte import __version__
-from hyte.data.tidy import validate_tidy
 from hyte.errors import HyteError
 from hyte.paths import data_dir
+
+# pandas is imported where a table is read: `hyte cards` with nothing to do stays fast
+if TYPE_CHECKING:
+    import pandas as pd
 
 MANIFEST = "manifest.json"
 TABLE = "data.parquet"
@@ -128,6 +129,10 @@ class Snapshot:
     def table(self) -> pd.DataFrame:
         """The tidy table, validated (cached)."""
         if self._table is None:
+            import pandas as pd
+
+            from hyte.data.tidy import validate_tidy
+
             path = self.path / TABLE
             try:
                 frame = pd.read_parquet(path)
@@ -260,6 +265,8 @@ class SnapshotBuilder:
         return self.work / relative
 
     def set_table(self, table: pd.DataFrame) -> None:
+        from hyte.data.tidy import validate_tidy
+
         self._table = validate_tidy(table, self.work / TABLE)
 
     def finish(self, snapshot_id: str | None = None, **extra: Any) -> Snapshot:

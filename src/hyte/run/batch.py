@@ -27,7 +27,7 @@ import sys
 import time
 from collections.abc import Iterable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -640,6 +640,20 @@ def _run_locked(
         if jobs:
             result.workers = min(workers or os.cpu_count() or 1, len(jobs))
             warm_modules = notebook_imports(nb_json)
+            if any(m == "hyte.card" or m.startswith("hyte.card.") for m in warm_modules):
+                by_code = {m.code: m for m in selected}
+                counties = [
+                    str(params_of[job.code].get("county") or "")
+                    or (
+                        by_code[job.code].county_code
+                        if config.county == ALL_COUNTIES
+                        else config.county
+                    )
+                    for job in jobs
+                ]
+                notes.extend(
+                    prepare_shared(config, counties, params_of[jobs[0].code].get("snapshot"))
+                )
             _execute(
                 jobs,
                 result.workers,
@@ -658,6 +672,41 @@ def _run_locked(
     if result.interrupted:
         raise CardsInterrupted(result)
     return result
+
+
+def prepare_shared(config: Config, counties: list[str], snapshot: str | None = None) -> list[str]:
+    """Compute the county-wide results the cards read (:mod:`hyte.card.shared`) once, here in the
+    parent, for each county of the cards about to run (``county: all``: each card's own county), so
+    that the card kernels only read them. Returns notes: a failure here is one line, and the cards
+    then compute (and report) for themselves."""
+    from hyte.card.shared import CARD_KINDS, ensure
+    from hyte.context import load_context
+
+    notes = []
+    base = None
+    for county in dict.fromkeys(counties):
+        try:
+            if base is None:
+                ctx = base = load_context(config, snapshot=snapshot, county=county)
+            else:  # another county of the same inputs: one table in memory, not one per county
+                update = {"county": county.zfill(2)}
+                ctx = replace(base, config=base.config.model_copy(update=update))
+                ctx.__dict__["table"] = base.table  # a cached_property: the same for every county
+                ctx.county  # fail early on an unknown county  # noqa: B018
+            results = ensure(ctx, kinds=CARD_KINDS)
+        except Exception as exc:  # noqa: BLE001 - the cards report their own errors
+            note = (
+                f"county-wide results for county {county} were not computed in advance "
+                f"({type(exc).__name__}: {_last_line(str(exc))}); each card computes its own."
+            )
+            print(note, file=sys.stderr, flush=True)
+            notes.append(note)
+            continue
+        try:  # for the book's HYTE-kerroin chapter; its errors are reported there, not here
+            results.part("kerroin")
+        except Exception:  # noqa: BLE001, S110
+            pass
+    return notes
 
 
 def _still_good(entry: dict, key: str, root: Path) -> bool:

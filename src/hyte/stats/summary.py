@@ -131,8 +131,11 @@ def _empty_summary() -> pd.DataFrame:
 
 
 def _value_at(rows: pd.DataFrame, region_id: int, year: int) -> float:
-    hit = rows[(rows["region_id"] == region_id) & (rows["year"] == year)]
-    return float(hit["value"].iloc[0]) if len(hit) else math.nan
+    # numpy masks: the same first row as a DataFrame filter, without pandas' per-call overhead
+    hit = np.flatnonzero(
+        (rows["region_id"].to_numpy() == region_id) & (rows["year"].to_numpy() == year)
+    )
+    return float(rows["value"].to_numpy()[hit[0]]) if len(hit) else math.nan
 
 
 def _summary_row(
@@ -149,7 +152,8 @@ def _summary_row(
     latest_in_areas: int | None = None,
 ) -> dict[str, Any] | None:
     """One indicator's summary, or None when the region has no value (in the year asked)."""
-    own = rows[(rows["region_id"] == region_id) & rows["value"].notna()].sort_values("year")
+    valued = ~np.isnan(rows["value"].to_numpy(dtype="float64"))
+    own = rows[(rows["region_id"].to_numpy() == region_id) & valued].sort_values("year")
     if year is not None:
         own_upto = own[own["year"] <= year]
         if not (own_upto["year"] == year).any():
@@ -228,7 +232,7 @@ def _summary_row(
             else:
                 trend_reason = "not_testable"
 
-    in_year = rows[(rows["year"] == shown_year) & rows["value"].notna()]
+    in_year = rows[(rows["year"].to_numpy() == shown_year) & valued]
     in_year = in_year[
         ~stats.suppress(in_year["value"].to_numpy(), in_year["count"].to_numpy(), threshold)
     ]
