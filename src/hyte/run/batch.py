@@ -651,9 +651,13 @@ def _run_locked(
                     )
                     for job in jobs
                 ]
-                notes.extend(
-                    prepare_shared(config, counties, params_of[jobs[0].code].get("snapshot"))
-                )
+                shared_snapshot = params_of[jobs[0].code].get("snapshot")
+
+                def prepare() -> None:  # while the workers start their kernels
+                    notes.extend(prepare_shared(config, counties, shared_snapshot))
+
+            else:
+                prepare = None
             _execute(
                 jobs,
                 result.workers,
@@ -664,6 +668,7 @@ def _run_locked(
                 progress,
                 record,
                 result,
+                prepare=prepare,
             )
     finally:
         result.seconds = time.perf_counter() - started_clock
@@ -758,10 +763,13 @@ def _execute(
     *,
     run_job=None,
     label: str = "kuntakortit",
+    prepare=None,
 ) -> None:
     """Run the jobs on ``workers`` processes; ``record`` each outcome as it arrives. ``run_job``
     (default: make a card) runs one job in a worker; the book's chapters use it too
-    (:mod:`hyte.book.chapters`), with their own ``label`` on the progress bar."""
+    (:mod:`hyte.book.chapters`), with their own ``label`` on the progress bar. ``prepare`` (the
+    county-wide results) runs here while the workers start their kernels, before any job is handed
+    out: the two overlap instead of one waiting for the other."""
     import multiprocessing
 
     context = multiprocessing.get_context(
@@ -774,6 +782,14 @@ def _execute(
         initializer=_init_worker,
         initargs=(engine, root, kernel_name, warm_modules),
     )
+    if prepare is not None:
+        started = [pool.submit(_started) for _ in range(workers)]  # spawns the workers now
+        try:
+            prepare()
+            wait(started)
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
     pending = {pool.submit(run_job or _run_job, job): job for job in jobs}
     try:
         if bar:
@@ -852,6 +868,10 @@ def _progress_bar(total: int, label: str = "kuntakortit"):
 # --- inside a worker process ---------------------------------------------------------------------
 
 _WORKER: dict[str, Any] = {}
+
+
+def _started() -> None:
+    """A job that does nothing: handing one to each worker makes the pool start them all now."""
 
 
 def _init_worker(engine: str, root: str, kernel_name: str, warm_modules: list[str]) -> None:

@@ -48,6 +48,14 @@ def warm_up(modules: Iterable[str] = ()) -> None:
 
         plt.figure()  # resolve the (inline) backend now, so its rcParams are part of the baseline
         plt.close("all")
+    if any(m == "hyte.card" or m.startswith("hyte.card.") for m in modules):
+        try:  # the project's inputs, kept across the cards while their files are unchanged
+            from hyte.context import load_context
+
+            ctx = load_context()
+            ctx.region_rows([ctx.country_id])
+        except Exception:  # a card with other parameters, or broken inputs: the card reports it
+            pass
     _baseline = _capture_state()
 
 

@@ -138,6 +138,15 @@ def _value_at(rows: pd.DataFrame, region_id: int, year: int) -> float:
     return float(rows["value"].to_numpy()[hit[0]]) if len(hit) else math.nan
 
 
+def _value_in(
+    regions: np.ndarray, years: np.ndarray, values: np.ndarray, region_id: int, year: int
+):
+    """The first value of ``region_id`` in ``year`` (NaN when there is none): :func:`_value_at` on
+    columns already taken out of the frame."""
+    hit = np.flatnonzero((regions == region_id) & (years == year))
+    return float(values[hit[0]]) if len(hit) else math.nan
+
+
 def _summary_row(
     indicator: Indicator,
     rows: pd.DataFrame,
@@ -152,27 +161,32 @@ def _summary_row(
     latest_in_areas: int | None = None,
 ) -> dict[str, Any] | None:
     """One indicator's summary, or None when the region has no value (in the year asked)."""
-    valued = ~np.isnan(rows["value"].to_numpy(dtype="float64"))
-    own = rows[(rows["region_id"].to_numpy() == region_id) & valued].sort_values("year")
+    # Plain numpy columns: the same selections as DataFrame filters, without pandas' per-call cost
+    # (this runs once per indicator and region: 54 × every municipality of a county).
+    regions = rows["region_id"].to_numpy()
+    years = rows["year"].to_numpy()
+    values = rows["value"].to_numpy(dtype="float64")
+    counts = rows["count"].to_numpy(dtype="float64")
+    valued = ~np.isnan(values)
+    own = np.flatnonzero((regions == region_id) & valued)
+    own = own[np.argsort(years[own], kind="stable")]
     if year is not None:
-        own_upto = own[own["year"] <= year]
-        if not (own_upto["year"] == year).any():
+        own = own[years[own] <= year]
+        if not (years[own] == year).any():
             return None
-    else:
-        own_upto = own
-        if own_upto.empty:
-            return None
-    latest = own_upto.iloc[-1]
-    shown_year = int(latest["year"])
-    value, count = float(latest["value"]), float(latest["count"])
+    elif not len(own):
+        return None
+    own_years, own_values, own_counts = years[own], values[own], counts[own]
+    shown_year = int(own_years[-1])
+    value, count = float(own_values[-1]), float(own_counts[-1])
     threshold = indicator.small_number_threshold
     polarity = indicator.polarity.value
     method = indicator.ci_method.value
     multiplier = indicator.multiplier
     hidden = bool(stats.suppress(value, count, threshold))
 
-    county_value = _value_at(rows, county_id, shown_year)
-    country_value = _value_at(rows, country_id, shown_year)
+    county_value = _value_in(regions, years, values, county_id, shown_year)
+    country_value = _value_in(regions, years, values, country_id, shown_year)
     step = indicator.frequency.step
     latest_year = max(shown_year, latest_in_areas if latest_in_areas is not None else shown_year)
     stale = (latest_year - shown_year > step) or (
@@ -197,14 +211,16 @@ def _summary_row(
             vs_county_reason = _comparison_reason(vs_county, county_value, no_ci)
             vs_country_reason = _comparison_reason(vs_country, country_value, no_ci)
         # Earlier years hidden by the small-number rule are left out of the trend.
-        shown = ~stats.suppress(
-            own_upto["value"].to_numpy(), own_upto["count"].to_numpy(), threshold
+        shown = ~np.asarray(stats.suppress(own_values, own_counts, threshold), dtype=bool)
+        series_years, series_values, series_counts = (
+            own_years[shown],
+            own_values[shown],
+            own_counts[shown],
         )
-        series = own_upto[shown]
         trend = stats.trend(
-            series["year"].to_numpy(),
-            series["value"].to_numpy(),
-            series["count"].to_numpy(),
+            series_years,
+            series_values,
+            series_counts,
             method=method,
             multiplier=multiplier,
             polarity=polarity,
@@ -222,25 +238,26 @@ def _summary_row(
             )
             trend_reason = "too_old"
         elif trend.label == stats.CANNOT_CALCULATE:
-            window = series[series["year"] >= (trend.first_year or shown_year)]
+            window = series_counts[series_years >= (trend.first_year or shown_year)]
             if method == "none":
                 trend_reason = "no_ci"
             elif trend.n < stats.MIN_TREND_POINTS:
                 trend_reason = "too_few_points"
-            elif window["count"].isna().any():
+            elif np.isnan(window).any():
                 trend_reason = "no_count"
             else:
                 trend_reason = "not_testable"
 
-    in_year = rows[(rows["year"].to_numpy() == shown_year) & valued]
+    in_year = np.flatnonzero((years == shown_year) & valued)
     in_year = in_year[
-        ~stats.suppress(in_year["value"].to_numpy(), in_year["count"].to_numpy(), threshold)
+        ~np.asarray(stats.suppress(values[in_year], counts[in_year], threshold), dtype=bool)
     ]
-    peer_values = in_year[in_year["region_id"].isin(peer_ids)]
-    peer_min, peer_q25, peer_q75, peer_max = stats.quartiles(peer_values["value"].to_numpy())
+    peer_rows = in_year[np.isin(regions[in_year], list(peer_ids))]
+    peer_values = values[peer_rows]
+    peer_min, peer_q25, peer_q75, peer_max = stats.quartiles(peer_values)
     ranked_ids = set(peer_ids) | {region_id}
-    ranked = in_year[in_year["region_id"].isin(ranked_ids)]
-    ranked_values = dict(zip(ranked["region_id"].astype(int), ranked["value"], strict=True))
+    ranked = in_year[np.isin(regions[in_year], list(ranked_ids))]
+    ranked_values = dict(zip((int(r) for r in regions[ranked]), values[ranked], strict=True))
     positions = stats.rank(ranked_values, polarity)
     position, rank_n = (
         positions.get(region_id, (pd.NA, pd.NA)) if not (hidden or stale) else (pd.NA, pd.NA)
