@@ -47,3 +47,15 @@ def test_a_named_municipality_outside_the_county_is_refused(root):
 def test_the_book_needs_one_county(all_config, tmp_path):
     with pytest.raises(HyteError, match=r"county: all.*book is one county's report"):
         write_generated(all_config, into=tmp_path)
+
+
+def test_the_county_plan_does_not_stop_the_whole_country_cards(all_config, root):
+    """`hyte cards` checks that the plan is the configured county's; with `county: all` each card
+    shows the plan only for its own county, so Keski-Suomi's plan is no error for the run."""
+    from hyte.plan.consistency import check_plan_county, plan_county_problem
+
+    assert all_config.plan_path.is_file()  # the project's plan is Keski-Suomi's
+    assert plan_county_problem(all_config) is None
+    check_plan_county(all_config)
+    other = load_config(root=root).model_copy(update={"county": "18"})
+    assert "Keski-Suomen" in (plan_county_problem(other) or "")  # one county: still checked

@@ -31,6 +31,10 @@ def _declared_county(path: Path) -> str | None:
 def plan_county_problem(config) -> str | None:
     """One line when the configured plan file is for another county than hyte.yml's, else None (also
     when there is no plan file: that is reported where the plan is needed)."""
+    from hyte.data.regions import ALL_COUNTIES
+
+    if config.county == ALL_COUNTIES:  # every county's cards: each card shows the plan only for
+        return None  # its own county (hyte.card.card.Card.plan); the book refuses `all` itself
     path = config.plan_path
     if not Path(path).is_file():
         return None
