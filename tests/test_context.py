@@ -52,3 +52,16 @@ def test_a_kept_context_is_reused_only_while_its_files_are_unchanged(tmp_path, r
     (project / "data" / "local" / "note.txt").write_text("x", encoding="utf-8")  # a new input file
     clear_hyte_caches()
     assert load_context(load_config(root=project)) is not second
+
+
+def test_another_county_of_the_same_inputs_shares_the_table():
+    """`county: all`: a kernel goes from one county's cards to the next; the table is read once."""
+    first = load_context()
+    first.region_rows([first.country_id])
+    clear_hyte_caches()
+    other = load_context(county="18")
+    assert other.county.code == "18" and other.config.county == "18"
+    assert other.table is first.table
+    assert [m.county_code for m in other.municipalities] == ["18"] * len(other.municipalities)
+    clear_hyte_caches()
+    assert load_context(county="18") is other  # kept in its turn

@@ -711,7 +711,22 @@ def prepare_shared(config: Config, counties: list[str], snapshot: str | None = N
             results.part("kerroin")
         except Exception:  # noqa: BLE001, S110
             pass
+    _forget_tables()
     return notes
+
+
+def _forget_tables() -> None:
+    """Drop the parent's copy of the snapshot table once the shared results are written: the card
+    kernels load their own, and the whole country's table would otherwise be held three times."""
+    import gc
+
+    import hyte.card.shared
+    import hyte.context
+
+    hyte.context._CACHE.clear()
+    hyte.context._KEPT.clear()
+    hyte.card.shared._CACHE.clear()
+    gc.collect()
 
 
 def _still_good(entry: dict, key: str, root: Path) -> bool:
