@@ -32,7 +32,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import math
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -41,10 +40,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from hyte.stats import stats
+from hyte.card.sexes import SEX_MAX_AGE_YEARS, sex_differences
 
 __all__ = [
     "CACHE_FOLDER",
+    "SEX_MAX_AGE_YEARS",
     "SharedResults",
     "ensure",
     "for_context",
@@ -57,7 +57,6 @@ __all__ = [
 CACHE_FOLDER = Path(".hyte-cache") / "shared"
 #: Bump when the layout or the meaning of the cached files changes.
 FORMAT = 1
-SEX_MAX_AGE_YEARS = 4  # = hyte.card.card.SEX_MAX_AGE_YEARS (a test checks they agree)
 _KINDS = ("municipal", "county", "sex", "fitness", "kerroin")
 _SEXES = ("total", "male", "female")
 
@@ -153,84 +152,21 @@ def shared_folder(ctx, key: str | None = None) -> Path:
 def sex_frames(
     table: pd.DataFrame, catalog, region_ids, language: str = "fi"
 ) -> dict[int, pd.DataFrame]:
-    """:func:`hyte.card.card.sex_differences` of each region in ``region_ids``, computed in one pass
-    over the table (a test checks that each frame equals the single-region function's)."""
-    from hyte.figures.figures import SEX_COLUMNS
-
+    """:func:`hyte.card.card.sex_differences` of each region in ``region_ids``: the table grouped by
+    region once, each indicator's latest year taken from the whole table once."""
     ids = [int(r) for r in region_ids]
-    subset = table[
-        table["region_id"].isin(ids)
-        & table["sex"].isin(["female", "male"])
-        & table["value"].notna()
-    ]
-    by_indicator = {int(k): g for k, g in subset.groupby("indicator", sort=False)}
-    latest_year = table.groupby("indicator")["year"].max()
-    records: dict[int, list[dict[str, Any]]] = {r: [] for r in ids}
-    for indicator in catalog:
-        if not indicator.by_sex or indicator.value_type.value == "COUNT":
-            continue
-        rows = by_indicator.get(indicator.id)
-        if rows is None:
-            continue
-        hidden = stats.suppress(
-            rows["value"].to_numpy(), rows["count"].to_numpy(), indicator.small_number_threshold
-        )
-        rows = rows[~np.asarray(hidden, dtype=bool)]
-        if rows.empty:
-            continue
-        grouped = rows.groupby(["region_id", "year", "sex"])[["value", "count"]].first()
-        values = grouped["value"].unstack("sex")
-        counts = grouped["count"].unstack("sex")
-        if not {"female", "male"} <= set(values.columns):
-            continue
-        latest = int(latest_year[indicator.id])
-        both_all = values.dropna(subset=["female", "male"])
-        for region_id, both in both_all.groupby(level="region_id", sort=False):
-            region_id = int(region_id)
-            if region_id not in records or both.empty:
-                continue
-            year = int(both.index.get_level_values("year").max())
-            if year < latest - SEX_MAX_AGE_YEARS:
-                continue
-            record: dict[str, Any] = {
-                "indicator": indicator.id,
-                "short": indicator.short(language),
-                "unit": indicator.unit(language),
-                "decimals": indicator.decimals,
-                "year": year,
-            }
-            for sex in ("female", "male"):
-                value = float(values.loc[(region_id, year), sex])
-                count = float(counts.loc[(region_id, year), sex])
-                lower, upper = stats.confidence_interval(
-                    value, count, indicator.ci_method.value, indicator.multiplier
-                )
-                record.update(
-                    {sex: value, f"{sex}_lower": float(lower), f"{sex}_upper": float(upper)}
-                )
-            overlap_known = not any(
-                math.isnan(record[k])
-                for k in ("female_lower", "female_upper", "male_lower", "male_upper")
-            )
-            record["significant"] = bool(
-                overlap_known
-                and (
-                    record["female_lower"] > record["male_upper"]
-                    or record["male_lower"] > record["female_upper"]
-                )
-            )
-            mean = (record["female"] + record["male"]) / 2
-            record["relative_difference"] = (
-                abs(record["female"] - record["male"]) / mean if mean else 0.0
-            )
-            records[region_id].append(record)
+    latest_years = table.groupby("indicator")["year"].max()
+    positions = table.groupby("region_id", sort=False).indices
+    empty = table.iloc[0:0]
     return {
-        region_id: pd.DataFrame.from_records(
-            found, columns=[*SEX_COLUMNS, "relative_difference"]
-        ).astype(
-            {"indicator": "int64", "decimals": "int64", "year": "int64", "significant": "bool"}
+        region_id: sex_differences(
+            table.take(positions[region_id]) if region_id in positions else empty,
+            catalog,
+            region_id,
+            language,
+            latest_years=latest_years,
         )
-        for region_id, found in records.items()
+        for region_id in ids
     }
 
 
