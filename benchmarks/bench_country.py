@@ -40,15 +40,25 @@ def _pss(pid: int) -> int:
     return 0
 
 
+def _rss(pid: int) -> int:
+    """Resident size (bytes) of ``pid``."""
+    try:
+        with open(f"/proc/{pid}/statm", encoding="utf-8") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def _tree_memory(pid: int) -> tuple[int, int]:
     """(resident, proportional) memory in bytes of ``pid`` and all its descendants: the sum of
     resident sizes counts a page shared by several processes once per process; the proportional
     sum counts it once."""
-    total = _tree_rss(pid)
-    return total, sum(_pss(p) for p in _tree_pids(pid))
+    pids = _tree_pids(pid)
+    return sum(_rss(p) for p in pids), sum(_pss(p) for p in pids)
 
 
 def _tree_pids(pid: int) -> list[int]:
+    """``pid`` and all its descendants (from /proc)."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -65,28 +75,6 @@ def _tree_pids(pid: int) -> list[int]:
         found.append(current)
         todo.extend(children.get(current, []))
     return found
-
-
-def _tree_rss(pid: int) -> int:
-    """Resident memory (bytes) of ``pid`` and all its descendants."""
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", encoding="utf-8") as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
-            children.setdefault(int(fields[1]), []).append(int(entry))
-            rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-        except (OSError, IndexError, ValueError):
-            continue
-    total, todo = 0, [pid]
-    while todo:
-        current = todo.pop()
-        total += rss.get(current, 0)
-        todo.extend(children.get(current, []))
-    return total
 
 
 def run_measured(command: list[str], cwd: Path) -> tuple[float, int, str, int]:
