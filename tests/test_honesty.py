@@ -475,3 +475,13 @@ def test_sex_chart_without_counts_promises_no_intervals():
         assert "Luottamusvälejä ei piirretty" in alt
     finally:
         close(fig)
+
+
+def test_spine_chart_without_benchmarks_names_no_direction():
+    """Without a centre line no position is drawn, so the chart does not label better and worse."""
+    from hyte.figures.figures import spine_chart
+
+    summary = pd.DataFrame([_row()], columns=list(SUMMARY_COLUMNS)).astype(SUMMARY_COLUMNS)
+    fig, _ = spine_chart(summary, region_name="Hankasalmi", county_name="Keski-Suomi")
+    assert not any("parempi" in t or "heikompi" in t for t in fig.texts)
+    assert "ei vertailuarvoa" in fig.texts

@@ -319,8 +319,9 @@ def spine_chart(
     canvas.text(
         columns["country"], head_y, _wrap(country_name.capitalize(), 10), anchor="end", **bold
     )
-    canvas.text(to_x(-1.1), head_y, "◀ heikompi", **bold)
-    canvas.text(to_x(1.1), head_y, "parempi ▶", anchor="end", **bold)
+    if centre_drawn:  # the directions label positions; without a benchmark none is drawn
+        canvas.text(to_x(-1.1), head_y, "◀ heikompi", **bold)
+        canvas.text(to_x(1.1), head_y, "parempi ▶", anchor="end", **bold)
 
     edges = np.concatenate([[0.0], np.cumsum(heights)]) + head
     for i in range(1, n, 2):  # zebra striping for reading across
